@@ -1,0 +1,3 @@
+//! Vector indexes and the distance kernels they (and the SQL distance functions) share.
+
+pub mod metric;

@@ -1,0 +1,23 @@
+//! quiver: a vector database that speaks PostgreSQL with pgvector's SQL surface.
+//!
+//! A query travels one way: wire → SQL → plan → scan → wire.
+//! - [`server`]: the PostgreSQL wire protocol (pgwire): startup, simple and extended queries,
+//!   COPY, cancel; encodes Arrow results as PostgreSQL text/binary values.
+//! - [`sql`]: parsing (sqlparser, PostgreSQL dialect) and AST rewrites, pgvector's types and
+//!   value formats, casts, SQL functions, error translation.
+//! - [`planner`]: per-connection sessions on DataFusion: statements, transactions, settings,
+//!   DML/DDL/COPY, pgvector's operators, `pg_catalog`.
+//! - [`storage`]: RocksDB catalog, growing segments and delete markers; sealed Parquet segments;
+//!   the DataFusion table provider.
+//! - [`index`]: distance kernels and (next) ANN indexes; depends on neither DataFusion nor pgwire.
+//! - [`engine`], [`config`], [`error`], [`types`]: what the layers share.
+
+pub mod config;
+pub mod engine;
+pub mod error;
+pub mod index;
+pub mod planner;
+pub mod server;
+pub mod sql;
+pub mod storage;
+pub mod types;

@@ -1,0 +1,507 @@
+//! DDL: CREATE/DROP/ALTER/TRUNCATE TABLE, CREATE/DROP EXTENSION, CREATE/DROP INDEX. DDL commits
+//! at once (it is not part of an enclosing transaction block's rollback).
+
+use sqlparser::ast::{
+    AlterTableOperation, ColumnOption, ObjectName, ObjectType, Statement, TableConstraint,
+};
+
+use crate::error::{QuiverError, Result};
+use crate::planner::session::{Output, Session};
+use crate::storage::catalog::{
+    ColumnDef, ExtensionDef, IndexDef, SequenceDef, TableDef, UniqueConstraint,
+};
+use crate::types::SqlType;
+
+/// pgvector's version as `pg_extension` reports it.
+pub const VECTOR_EXTENSION_VERSION: &str = "0.8.1";
+
+/// Unquoted identifiers fold to lower case, as in PostgreSQL.
+pub fn ident(i: &sqlparser::ast::Ident) -> String {
+    if i.quote_style.is_some() {
+        i.value.clone()
+    } else {
+        i.value.to_ascii_lowercase()
+    }
+}
+
+/// (schema, name) of a possibly qualified object name.
+pub fn object_name(n: &ObjectName) -> Result<(String, String)> {
+    let parts: Vec<String> = n
+        .0
+        .iter()
+        .map(|p| p.as_ident().map(ident).unwrap_or_else(|| p.to_string()))
+        .collect();
+    match parts.as_slice() {
+        [t] => Ok(("public".into(), t.clone())),
+        [s, t] => Ok((s.clone(), t.clone())),
+        [_db, s, t] => Ok((s.clone(), t.clone())),
+        _ => Err(QuiverError::Syntax(format!("improper qualified name: {n}"))),
+    }
+}
+
+fn check_schema(schema: &str) -> Result<()> {
+    if schema != "public" {
+        return Err(QuiverError::UndefinedObject(format!("schema \"{schema}\" does not exist")));
+    }
+    Ok(())
+}
+
+pub async fn execute(s: &mut Session, stmt: &Statement) -> Result<Output> {
+    let storage = s.engine.storage.clone();
+    match stmt {
+        Statement::CreateTable(ct) => {
+            if ct.query.is_some() {
+                return Err(QuiverError::FeatureNotSupported("CREATE TABLE AS is not supported".into()));
+            }
+            let (schema, name) = object_name(&ct.name)?;
+            check_schema(&schema)?;
+            if storage.table_id(&schema, &name).is_some() {
+                if ct.if_not_exists {
+                    return Ok(Output::Command("CREATE TABLE".into()));
+                }
+                return Err(QuiverError::DuplicateTable(name));
+            }
+            let (def, seqs) = table_def(&schema, &name, ct)?;
+            match storage.create_table(def, seqs) {
+                Ok(_) => Ok(Output::Command("CREATE TABLE".into())),
+                Err(QuiverError::DuplicateTable(_)) if ct.if_not_exists => {
+                    Ok(Output::Command("CREATE TABLE".into()))
+                }
+                Err(e) => Err(e),
+            }
+        }
+        Statement::Drop { object_type, if_exists, names, .. } => match object_type {
+            ObjectType::Table => {
+                let mut ids = Vec::new();
+                for n in names {
+                    let (schema, name) = object_name(n)?;
+                    match storage.table_id(&schema, &name) {
+                        Some(id) => ids.push(id),
+                        None if *if_exists => {}
+                        None => return Err(QuiverError::UndefinedTable(name)),
+                    }
+                }
+                for id in ids {
+                    s.txn.lock().forget_table(id);
+                    storage.drop_table(id)?;
+                }
+                Ok(Output::Command("DROP TABLE".into()))
+            }
+            ObjectType::Index => {
+                for n in names {
+                    let (_, name) = object_name(n)?;
+                    let owner = storage
+                        .table_defs()
+                        .into_iter()
+                        .find(|t| t.indexes.iter().any(|i| i.name == name));
+                    match owner {
+                        Some(t) => {
+                            let mut def = (*t).clone();
+                            def.indexes.retain(|i| i.name != name);
+                            storage.alter_table(def)?;
+                        }
+                        None if *if_exists => {}
+                        None => {
+                            return Err(QuiverError::UndefinedObject(format!(
+                                "index \"{name}\" does not exist"
+                            )))
+                        }
+                    }
+                }
+                Ok(Output::Command("DROP INDEX".into()))
+            }
+            other => Err(QuiverError::FeatureNotSupported(format!("DROP {other} is not supported"))),
+        },
+        Statement::Truncate(t) => {
+            let mut ids = Vec::new();
+            for target in &t.table_names {
+                let (schema, name) = object_name(&target.name)?;
+                match storage.table_id(&schema, &name) {
+                    Some(id) => ids.push(id),
+                    None if t.if_exists => {}
+                    None => return Err(QuiverError::UndefinedTable(name)),
+                }
+            }
+            for id in ids {
+                s.txn.lock().forget_table(id);
+                storage.truncate_table(id)?;
+            }
+            Ok(Output::Command("TRUNCATE TABLE".into()))
+        }
+        Statement::AlterTable(at) => {
+            let (schema, name) = object_name(&at.name)?;
+            let Some(def) = storage.table_def(&schema, &name) else {
+                if at.if_exists {
+                    return Ok(Output::Command("ALTER TABLE".into()));
+                }
+                return Err(QuiverError::UndefinedTable(name));
+            };
+            let mut def = (*def).clone();
+            for op in &at.operations {
+                match op {
+                    AlterTableOperation::AddColumn { if_not_exists, column_def, .. } => {
+                        let cname = ident(&column_def.name);
+                        if def.column_index(&cname).is_some() {
+                            if *if_not_exists {
+                                continue;
+                            }
+                            return Err(QuiverError::DuplicateColumn { table: name.clone(), column: cname });
+                        }
+                        let (col, seq, unique) = column_def_of(&name, column_def)?;
+                        if seq.is_some() || unique.is_some() {
+                            return Err(QuiverError::FeatureNotSupported(
+                                "ALTER TABLE ADD COLUMN with serial, PRIMARY KEY or UNIQUE is not supported".into(),
+                            ));
+                        }
+                        if !col.nullable || col.default.is_some() {
+                            let nonempty = storage
+                                .snapshot(def.id)
+                                .map(|sn| !sn.growing.is_empty() || !sn.sealed.is_empty())
+                                .unwrap_or(false);
+                            if nonempty {
+                                return Err(QuiverError::FeatureNotSupported(
+                                    "ALTER TABLE ADD COLUMN with DEFAULT or NOT NULL on a non-empty table is not supported yet".into(),
+                                ));
+                            }
+                        }
+                        def.columns.push(col);
+                    }
+                    other => {
+                        return Err(QuiverError::FeatureNotSupported(format!(
+                            "ALTER TABLE {other} is not supported"
+                        )))
+                    }
+                }
+            }
+            storage.alter_table(def)?;
+            Ok(Output::Command("ALTER TABLE".into()))
+        }
+        Statement::CreateExtension(ce) => {
+            let name = ident(&ce.name);
+            match name.as_str() {
+                "vector" | "plpgsql" => {}
+                other => {
+                    return Err(QuiverError::FeatureNotSupported(format!(
+                        "extension \"{other}\" is not available"
+                    )))
+                }
+            }
+            let created = storage.create_extension(ExtensionDef {
+                name: name.clone(),
+                version: VECTOR_EXTENSION_VERSION.into(),
+            })?;
+            if !created && !ce.if_not_exists {
+                return Err(QuiverError::DuplicateObject(format!("extension \"{name}\" already exists")));
+            }
+            Ok(Output::Command("CREATE EXTENSION".into()))
+        }
+        Statement::DropExtension(de) => {
+            for n in &de.names {
+                let name = ident(n);
+                if !storage.drop_extension(&name)? && !de.if_exists {
+                    return Err(QuiverError::UndefinedObject(format!(
+                        "extension \"{name}\" does not exist"
+                    )));
+                }
+            }
+            Ok(Output::Command("DROP EXTENSION".into()))
+        }
+        Statement::CreateIndex(ci) => create_index(s, ci),
+        Statement::CreateSchema { if_not_exists, schema_name, .. } => {
+            let n = schema_name.to_string().to_ascii_lowercase();
+            if n == "public" && *if_not_exists {
+                return Ok(Output::Command("CREATE SCHEMA".into()));
+            }
+            Err(QuiverError::FeatureNotSupported("CREATE SCHEMA is not supported".into()))
+        }
+        other => Err(QuiverError::FeatureNotSupported(format!("statement not supported: {other}"))),
+    }
+}
+
+fn is_serial(dt: &sqlparser::ast::DataType) -> bool {
+    let t = dt.to_string().to_ascii_lowercase();
+    matches!(t.as_str(), "serial" | "bigserial" | "smallserial" | "serial2" | "serial4" | "serial8")
+}
+
+/// One column: its definition, the sequence a serial column owns, and a column-level
+/// PRIMARY KEY / UNIQUE (true for primary).
+fn column_def_of(
+    table: &str,
+    c: &sqlparser::ast::ColumnDef,
+) -> Result<(ColumnDef, Option<SequenceDef>, Option<bool>)> {
+    let name = ident(&c.name);
+    let ty = SqlType::parse(&c.data_type.to_string())?;
+    let mut col = ColumnDef { name: name.clone(), ty, nullable: true, default: None };
+    let mut seq = None;
+    if is_serial(&c.data_type) {
+        let seq_name = format!("{table}_{name}_seq");
+        col.default = Some(format!("nextval('{seq_name}'::regclass)"));
+        col.nullable = false;
+        seq = Some(SequenceDef { name: seq_name, last: 0, owner: Some((0, name.clone())) });
+    }
+    let mut unique = None;
+    for o in &c.options {
+        match &o.option {
+            ColumnOption::NotNull => col.nullable = false,
+            ColumnOption::Null => {}
+            ColumnOption::Default(e) => col.default = Some(e.to_string()),
+            ColumnOption::PrimaryKey(_) => {
+                col.nullable = false;
+                unique = Some(true);
+            }
+            ColumnOption::Unique(_) => {
+                if unique.is_none() {
+                    unique = Some(false);
+                }
+            }
+            ColumnOption::Check(_) | ColumnOption::ForeignKey(_) => {
+                return Err(QuiverError::FeatureNotSupported(
+                    "CHECK and FOREIGN KEY constraints are not supported".into(),
+                ))
+            }
+            ColumnOption::Collation(_) | ColumnOption::Comment(_) => {}
+            other => {
+                return Err(QuiverError::FeatureNotSupported(format!(
+                    "column option {other} is not supported"
+                )))
+            }
+        }
+    }
+    Ok((col, seq, unique))
+}
+
+fn table_def(schema: &str, name: &str, ct: &sqlparser::ast::CreateTable) -> Result<(TableDef, Vec<SequenceDef>)> {
+    let mut columns: Vec<ColumnDef> = Vec::new();
+    let mut seqs = Vec::new();
+    let mut constraints: Vec<UniqueConstraint> = Vec::new();
+    for c in &ct.columns {
+        let (col, seq, unique) = column_def_of(name, c)?;
+        if columns.iter().any(|x| x.name == col.name) {
+            return Err(QuiverError::DuplicateColumn { table: name.into(), column: col.name });
+        }
+        let pos = columns.len();
+        if let Some(primary) = unique {
+            let cname = if primary {
+                format!("{name}_pkey")
+            } else {
+                format!("{name}_{}_key", col.name)
+            };
+            constraints.push(UniqueConstraint { name: cname, columns: vec![pos], primary });
+        }
+        columns.push(col);
+        seqs.extend(seq);
+    }
+    let find = |cols: &[sqlparser::ast::IndexColumn], columns: &[ColumnDef]| -> Result<Vec<usize>> {
+        cols.iter()
+            .map(|ic| {
+                let n = match &ic.column.expr {
+                    sqlparser::ast::Expr::Identifier(i) => ident(i),
+                    other => other.to_string(),
+                };
+                columns.iter().position(|c| c.name == n).ok_or_else(|| {
+                    QuiverError::UndefinedColumn(format!("{n}\" named in key does not exist"))
+                })
+            })
+            .collect()
+    };
+    for tc in &ct.constraints {
+        match tc {
+            TableConstraint::PrimaryKey(pk) => {
+                let cols = find(&pk.columns, &columns)?;
+                for c in &cols {
+                    columns[*c].nullable = false;
+                }
+                let cname = pk.name.as_ref().map(ident).unwrap_or_else(|| format!("{name}_pkey"));
+                constraints.push(UniqueConstraint { name: cname, columns: cols, primary: true });
+            }
+            TableConstraint::Unique(u) => {
+                let cols = find(&u.columns, &columns)?;
+                let cname = u.name.as_ref().map(ident).unwrap_or_else(|| {
+                    let names: Vec<&str> = cols.iter().map(|c| columns[*c].name.as_str()).collect();
+                    format!("{name}_{}_key", names.join("_"))
+                });
+                constraints.push(UniqueConstraint { name: cname, columns: cols, primary: false });
+            }
+            _ => {
+                return Err(QuiverError::FeatureNotSupported(
+                    "CHECK and FOREIGN KEY constraints are not supported".into(),
+                ))
+            }
+        }
+    }
+    if constraints.iter().filter(|c| c.primary).count() > 1 {
+        return Err(QuiverError::InvalidColumnDefinition(format!(
+            "multiple primary keys for table \"{name}\" are not allowed"
+        )));
+    }
+    let def = TableDef {
+        id: 0,
+        schema: schema.into(),
+        name: name.into(),
+        columns,
+        constraints,
+        segments: vec![],
+        next_segment_id: 0,
+        indexes: vec![],
+    };
+    Ok((def, seqs))
+}
+
+/// pgvector's operator classes: (name, access methods, element SQL type name).
+const OPCLASSES: &[(&str, &[&str], &str)] = &[
+    ("vector_l2_ops", &["hnsw", "ivfflat"], "vector"),
+    ("vector_ip_ops", &["hnsw", "ivfflat"], "vector"),
+    ("vector_cosine_ops", &["hnsw", "ivfflat"], "vector"),
+    ("vector_l1_ops", &["hnsw"], "vector"),
+    ("halfvec_l2_ops", &["hnsw", "ivfflat"], "halfvec"),
+    ("halfvec_ip_ops", &["hnsw", "ivfflat"], "halfvec"),
+    ("halfvec_cosine_ops", &["hnsw", "ivfflat"], "halfvec"),
+    ("halfvec_l1_ops", &["hnsw"], "halfvec"),
+    ("sparsevec_l2_ops", &["hnsw"], "sparsevec"),
+    ("sparsevec_ip_ops", &["hnsw"], "sparsevec"),
+    ("sparsevec_cosine_ops", &["hnsw"], "sparsevec"),
+    ("sparsevec_l1_ops", &["hnsw"], "sparsevec"),
+    ("bit_hamming_ops", &["hnsw", "ivfflat"], "bit"),
+    ("bit_jaccard_ops", &["hnsw"], "bit"),
+];
+
+/// (option, min, max, default) per vector access method, as pgvector declares them.
+fn reloptions(method: &str) -> &'static [(&'static str, i64, i64, i64)] {
+    match method {
+        "hnsw" => &[("m", 2, 100, 16), ("ef_construction", 4, 1000, 64)],
+        "ivfflat" => &[("lists", 1, 32768, 100)],
+        _ => &[],
+    }
+}
+
+fn create_index(s: &mut Session, ci: &sqlparser::ast::CreateIndex) -> Result<Output> {
+    let storage = s.engine.storage.clone();
+    let (schema, table) = object_name(&ci.table_name)?;
+    let def = storage.table_def(&schema, &table).ok_or_else(|| QuiverError::UndefinedTable(table.clone()))?;
+    let method = ci.using.as_ref().map(|m| m.to_string().to_ascii_lowercase()).unwrap_or_else(|| "btree".into());
+    if !matches!(method.as_str(), "btree" | "hash" | "hnsw" | "ivfflat" | "gin" | "gist" | "brin") {
+        return Err(QuiverError::UndefinedObject(format!("access method \"{method}\" does not exist")));
+    }
+    let mut columns = Vec::new();
+    let mut opclasses = Vec::new();
+    for ic in &ci.columns {
+        let text = match &ic.column.expr {
+            sqlparser::ast::Expr::Identifier(i) => {
+                let n = ident(i);
+                if def.column_index(&n).is_none() {
+                    return Err(QuiverError::UndefinedColumn(n));
+                }
+                n
+            }
+            other => other.to_string(),
+        };
+        let opclass = ic.operator_class.as_ref().map(|o| o.to_string().to_ascii_lowercase());
+        if method == "hnsw" || method == "ivfflat" {
+            let col_type = def.column_index(&text).map(|i| def.columns[i].ty.clone());
+            let oc = match &opclass {
+                Some(o) => o.clone(),
+                None => match col_type {
+                    Some(SqlType::Vector(_)) => "vector_l2_ops".into(),
+                    Some(SqlType::Halfvec(_)) => "halfvec_l2_ops".into(),
+                    Some(SqlType::Sparsevec(_)) => "sparsevec_l2_ops".into(),
+                    Some(SqlType::Bit(_)) => "bit_hamming_ops".into(),
+                    Some(other) => {
+                        return Err(QuiverError::UndefinedObject(format!(
+                            "data type {} has no default operator class for access method \"{method}\"",
+                            other.display_name()
+                        )))
+                    }
+                    None => {
+                        return Err(QuiverError::UndefinedObject(format!(
+                            "an operator class is required for expression indexes with access method \"{method}\""
+                        )))
+                    }
+                },
+            };
+            match OPCLASSES.iter().find(|(n, _, _)| *n == oc) {
+                Some((_, methods, _)) if methods.contains(&method.as_str()) => {}
+                _ => {
+                    return Err(QuiverError::UndefinedObject(format!(
+                        "operator class \"{oc}\" does not exist for access method \"{method}\""
+                    )))
+                }
+            }
+            if let Some(t) = col_type {
+                match t {
+                    SqlType::Vector(None) | SqlType::Halfvec(None) | SqlType::Bit(None) => {
+                        return Err(QuiverError::DataException("column does not have dimensions".into()))
+                    }
+                    _ => {}
+                }
+            }
+            opclasses.push(Some(oc));
+        } else {
+            opclasses.push(opclass);
+        }
+        columns.push(text);
+    }
+    // WITH (...) options, validated and completed with defaults.
+    let allowed = reloptions(&method);
+    let mut options: Vec<(String, String)> = allowed.iter().map(|(n, _, _, d)| (n.to_string(), d.to_string())).collect();
+    for w in &ci.with {
+        let sqlparser::ast::Expr::BinaryOp { left, right, .. } = w else {
+            return Err(QuiverError::Syntax(format!("invalid index option {w}")));
+        };
+        let key = left.to_string().to_ascii_lowercase();
+        let val = right.to_string().trim_matches('\'').to_string();
+        let Some((_, min, max, _)) = allowed.iter().find(|(n, ..)| *n == key) else {
+            return Err(QuiverError::InvalidParameterValue(format!("unrecognized parameter \"{key}\"")));
+        };
+        let v: i64 = val.parse().map_err(|_| {
+            QuiverError::InvalidParameterValue(format!("invalid value for integer option \"{key}\": {val}"))
+        })?;
+        if v < *min || v > *max {
+            return Err(QuiverError::InvalidParameterValue(format!(
+                "value {v} out of bounds for option \"{key}\""
+            )));
+        }
+        if let Some(slot) = options.iter_mut().find(|(n, _)| *n == key) {
+            slot.1 = v.to_string();
+        }
+    }
+    if method == "hnsw" {
+        let get = |k: &str| options.iter().find(|(n, _)| n == k).and_then(|(_, v)| v.parse::<i64>().ok()).unwrap_or(0);
+        if get("ef_construction") < 2 * get("m") {
+            return Err(QuiverError::InvalidParameterValue(
+                "ef_construction must be greater than or equal to 2 * m".into(),
+            ));
+        }
+    }
+    let name = match &ci.name {
+        Some(n) => object_name(n)?.1,
+        None => {
+            let base = format!("{table}_{}_idx", columns.first().map(|c| c.replace(|ch: char| !ch.is_alphanumeric(), "")).unwrap_or_default());
+            let taken = |n: &str| storage.table_defs().iter().any(|t| t.indexes.iter().any(|i| i.name == n));
+            let mut n = base.clone();
+            let mut k = 1;
+            while taken(&n) {
+                n = format!("{base}{k}");
+                k += 1;
+            }
+            n
+        }
+    };
+    if storage.table_defs().iter().any(|t| t.indexes.iter().any(|i| i.name == name)) || storage.table_id("public", &name).is_some() {
+        if ci.if_not_exists {
+            return Ok(Output::Command("CREATE INDEX".into()));
+        }
+        return Err(QuiverError::DuplicateTable(name));
+    }
+    let mut new_def = (*def).clone();
+    new_def.indexes.push(IndexDef {
+        name,
+        method,
+        columns,
+        opclasses,
+        options,
+        predicate: ci.predicate.as_ref().map(|p| p.to_string()),
+        unique: ci.unique,
+    });
+    storage.alter_table(new_def)?;
+    Ok(Output::Command("CREATE INDEX".into()))
+}

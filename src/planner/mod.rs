@@ -1,0 +1,13 @@
+//! Planning and execution of statements on DataFusion: the per-connection session and its
+//! transaction, the operator planner for pgvector's operators, DML/DDL/COPY, settings and the
+//! `pg_catalog` tables.
+
+pub mod copy;
+pub mod ddl;
+pub mod dml;
+pub mod operators;
+pub mod pg_catalog;
+pub mod session;
+pub mod session_functions;
+pub mod settings;
+pub mod utility;

@@ -1,0 +1,413 @@
+//! A client session: its DataFusion state, settings and transaction, and the statement lifecycle
+//! shared by both wire protocols — `prepare` (parse-time planning: parameter and result types)
+//! then `execute` (bind values, run, apply writes).
+//!
+//! Transactions: writes of a statement go to a statement-local `TxnWrites`; on success they join
+//! the session's transaction (in a block) or are committed at once (autocommit). Reads see the
+//! committed snapshot plus the session's own transaction writes. An error inside a block marks it
+//! failed until ROLLBACK, as in PostgreSQL.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::{DataType, FieldRef};
+use datafusion::catalog::{CatalogProvider, MemoryCatalogProvider, MemoryCatalogProviderList, CatalogProviderList};
+use datafusion::common::{ParamValues, ScalarValue};
+use datafusion::execution::context::SessionState;
+use datafusion::execution::session_state::SessionStateBuilder;
+use datafusion::logical_expr::{LogicalPlan, ScalarUDF};
+use datafusion::execution::FunctionRegistry;
+use datafusion::prelude::SessionConfig;
+use parking_lot::Mutex;
+use sqlparser::ast::{Expr, SetExpr, Statement, Value};
+
+use crate::engine::Engine;
+use crate::error::{QuiverError, Result};
+use crate::planner::operators::VectorOperatorPlanner;
+use crate::planner::pg_catalog::PgCatalog;
+use crate::planner::settings::Settings;
+use crate::planner::{copy, ddl, dml, session_functions, utility};
+use crate::sql::functions::aggregates::VectorAwareAggregate;
+use crate::storage::provider::{QuiverSchema, SharedTxn};
+use crate::storage::txn::TxnWrites;
+use crate::types::SqlType;
+
+/// Transaction block state, as PostgreSQL reports it in ReadyForQuery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxnStatus {
+    Idle,
+    InBlock,
+    Failed,
+}
+
+/// What a statement produced.
+#[derive(Debug)]
+pub enum Output {
+    Rows { fields: Vec<FieldRef>, batches: Vec<RecordBatch>, tag: String },
+    Command(String),
+    CopyIn(copy::CopyIn),
+    CopyOut(copy::CopyOut),
+    Empty,
+}
+
+/// The kind-specific part of a prepared statement.
+#[derive(Debug, Clone)]
+pub enum PreparedKind {
+    /// SELECT, VALUES, EXPLAIN, SHOW-like queries planned by DataFusion.
+    Query(LogicalPlan),
+    Dml(dml::DmlPlan),
+    /// Everything else (DDL, SET, BEGIN, COPY, ...): runs from the AST.
+    Utility,
+}
+
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub stmt: Statement,
+    pub kind: PreparedKind,
+    /// One per `$n`: the type described to clients.
+    pub param_types: Vec<SqlType>,
+    /// The Arrow type a placeholder has in the plan, where the planner fixed one.
+    pub param_targets: Vec<Option<DataType>>,
+    /// Row description; `None` for statements that return no rows.
+    pub fields: Option<Vec<FieldRef>>,
+    pub catalog_version: u64,
+}
+
+pub struct Session {
+    pub engine: Arc<Engine>,
+    pub pid: i32,
+    pub user: String,
+    pub database: String,
+    pub(crate) state: SessionState,
+    /// Same as `state` but tables expose `__row_id` (UPDATE/DELETE row selection).
+    pub(crate) dml_state: SessionState,
+    pub(crate) txn: SharedTxn,
+    pub(crate) settings: Arc<Mutex<Settings>>,
+    pub(crate) status: TxnStatus,
+    /// Statement-scoped tables (`excluded`, RETURNING input) visible to `dml_state`.
+    pub(crate) temp_tables: Arc<Mutex<HashMap<String, Arc<dyn datafusion::catalog::TableProvider>>>>,
+}
+
+impl Session {
+    pub fn new(engine: Arc<Engine>, user: &str, database: &str) -> Result<Session> {
+        let txn: SharedTxn = Arc::new(Mutex::new(TxnWrites::default()));
+        let settings = Arc::new(Mutex::new(Settings::default()));
+        let temp_tables = Arc::new(Mutex::new(HashMap::new()));
+        let pid = engine.next_pid();
+        let session_udfs = session_functions::udfs(
+            engine.storage.clone(),
+            txn.clone(),
+            settings.clone(),
+            pid,
+            user,
+            database,
+        );
+        let state = build_state(&engine, &txn, &settings, &session_udfs, false, temp_tables.clone())?;
+        let dml_state = build_state(&engine, &txn, &settings, &session_udfs, true, temp_tables.clone())?;
+        Ok(Session {
+            engine,
+            pid,
+            user: user.to_string(),
+            database: database.to_string(),
+            state,
+            dml_state,
+            txn,
+            settings,
+            status: TxnStatus::Idle,
+            temp_tables,
+        })
+    }
+
+    pub fn status(&self) -> TxnStatus {
+        self.status
+    }
+
+    pub fn settings(&self) -> parking_lot::MutexGuard<'_, Settings> {
+        self.settings.lock()
+    }
+
+    /// Parses a query string into statements (several for the simple protocol).
+    pub fn parse(&self, sql: &str) -> Result<Vec<Statement>> {
+        crate::sql::parse::parse(sql)
+    }
+
+    /// Plans a statement far enough to describe it (parameter types, result columns).
+    pub async fn prepare(&mut self, stmt: Statement, client_types: &[Option<SqlType>]) -> Result<Prepared> {
+        let catalog_version = self.engine.storage.catalog_version();
+        let (kind, fields, mut hints) = match &stmt {
+            Statement::Query(_) | Statement::Explain { .. } => {
+                let plan = self.plan_query(stmt.clone()).await?;
+                let fields = plan.schema().fields().iter().cloned().collect();
+                (PreparedKind::Query(plan), Some(fields), HashMap::new())
+            }
+            Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) => {
+                let p = dml::prepare(self, &stmt).await?;
+                let fields = p.returning_fields.clone();
+                let hints = p.param_hints.clone();
+                (PreparedKind::Dml(p), fields, hints)
+            }
+            _ => (PreparedKind::Utility, utility::result_fields(self, &stmt)?, HashMap::new()),
+        };
+        // Parameter types: the client's, else the plan's, else hints (INSERT targets), else text.
+        let plan_fields: HashMap<String, Option<FieldRef>> = match &kind {
+            PreparedKind::Query(p) => p.get_parameter_fields()?,
+            PreparedKind::Dml(d) => d.parameter_fields()?,
+            PreparedKind::Utility => HashMap::new(),
+        };
+        let count = count_placeholders(&stmt).max(client_types.len());
+        let mut param_types = Vec::with_capacity(count);
+        let mut param_targets = Vec::with_capacity(count);
+        for i in 0..count {
+            let id = format!("${}", i + 1);
+            let planned = plan_fields.get(&id).cloned().flatten();
+            let target = planned.as_ref().map(|f| f.data_type().clone()).filter(|t| t != &DataType::Null);
+            let ty = client_types
+                .get(i)
+                .cloned()
+                .flatten()
+                .or_else(|| planned.as_ref().filter(|f| f.data_type() != &DataType::Null).map(|f| SqlType::of_field(f)))
+                .or_else(|| hints.remove(&(i + 1)))
+                .unwrap_or(SqlType::Text);
+            param_types.push(ty);
+            param_targets.push(target);
+        }
+        Ok(Prepared { stmt, kind, param_types, param_targets, fields, catalog_version })
+    }
+
+    /// Runs a prepared statement with bound parameter values.
+    pub async fn execute(&mut self, prepared: &Prepared, params: Vec<ScalarValue>) -> Result<Output> {
+        if self.status == TxnStatus::Failed && !utility::ends_transaction(&prepared.stmt) {
+            return Err(QuiverError::InFailedTransaction);
+        }
+        let result = self.execute_inner(prepared, params).await;
+        if result.is_err() && self.status == TxnStatus::InBlock {
+            self.status = TxnStatus::Failed;
+        }
+        result
+    }
+
+    async fn execute_inner(&mut self, prepared: &Prepared, params: Vec<ScalarValue>) -> Result<Output> {
+        // A DDL since planning may have changed what the plan refers to: plan again.
+        let replanned;
+        let prepared = if prepared.catalog_version != self.engine.storage.catalog_version()
+            && !matches!(prepared.kind, PreparedKind::Utility)
+        {
+            let types: Vec<Option<SqlType>> = prepared.param_types.iter().cloned().map(Some).collect();
+            replanned = self.prepare(prepared.stmt.clone(), &types).await?;
+            &replanned
+        } else {
+            prepared
+        };
+        let values = ParamValues::List(params.into_iter().map(Into::into).collect());
+        match &prepared.kind {
+            PreparedKind::Query(plan) => {
+                let plan = if count_placeholders(&prepared.stmt) > 0 {
+                    plan.clone().with_param_values(values)?
+                } else {
+                    plan.clone()
+                };
+                let fields: Vec<FieldRef> = plan.schema().fields().iter().cloned().collect();
+                let batches = self.run_plan(plan).await?;
+                let tag = format!("SELECT {}", batches.iter().map(|b| b.num_rows()).sum::<usize>());
+                Ok(Output::Rows { fields, batches, tag })
+            }
+            PreparedKind::Dml(d) => {
+                let (writes, out) = dml::execute(self, d, &values).await?;
+                self.apply_writes(writes)?;
+                Ok(out)
+            }
+            PreparedKind::Utility => utility::execute(self, &prepared.stmt, &values).await,
+        }
+    }
+
+    /// Simple protocol: prepare and execute one statement without parameters.
+    pub async fn run_statement(&mut self, stmt: Statement) -> Result<Output> {
+        if self.status == TxnStatus::Failed && !utility::ends_transaction(&stmt) {
+            return Err(QuiverError::InFailedTransaction);
+        }
+        let prepared = match self.prepare(stmt, &[]).await {
+            Ok(p) => p,
+            Err(e) => {
+                if self.status == TxnStatus::InBlock {
+                    self.status = TxnStatus::Failed;
+                }
+                return Err(e);
+            }
+        };
+        self.execute(&prepared, vec![]).await
+    }
+
+    /// Marks the transaction block failed (an error outside `execute`, e.g. in COPY data).
+    pub fn fail_block(&mut self) {
+        if self.status == TxnStatus::InBlock {
+            self.status = TxnStatus::Failed;
+        }
+    }
+
+    pub(crate) async fn plan_query(&self, stmt: Statement) -> Result<LogicalPlan> {
+        let plan = self
+            .state
+            .statement_to_plan(datafusion::sql::parser::Statement::Statement(Box::new(stmt)))
+            .await?;
+        Ok(plan)
+    }
+
+    pub(crate) async fn plan_dml_query(&self, stmt: Statement) -> Result<LogicalPlan> {
+        Ok(self
+            .dml_state
+            .statement_to_plan(datafusion::sql::parser::Statement::Statement(Box::new(stmt)))
+            .await?)
+    }
+
+    /// Optimises and runs a logical plan to completion. Execution is CPU-bound, so it runs on
+    /// DataFusion's own tasks; results are collected so that an error surfaces before the
+    /// statement completes (and can fail the transaction block).
+    pub(crate) async fn run_plan(&self, plan: LogicalPlan) -> Result<Vec<RecordBatch>> {
+        self.run_plan_with(&self.state, plan).await
+    }
+
+    pub(crate) async fn run_plan_with(&self, state: &SessionState, plan: LogicalPlan) -> Result<Vec<RecordBatch>> {
+        let physical = state.create_physical_plan(&plan).await?;
+        let ctx = state.task_ctx();
+        Ok(datafusion::physical_plan::collect(physical, ctx).await?)
+    }
+
+    /// Hands a statement's writes to the transaction (block) or commits them (autocommit).
+    pub(crate) fn apply_writes(&mut self, writes: TxnWrites) -> Result<()> {
+        match self.status {
+            TxnStatus::InBlock => {
+                let mut txn = self.txn.lock();
+                let mut combined = txn.clone();
+                combined.merge(writes);
+                self.engine.storage.check_unique(&combined)?;
+                *txn = combined;
+                Ok(())
+            }
+            TxnStatus::Idle => {
+                let mut writes = writes;
+                let seqs = std::mem::take(&mut self.txn.lock().sequences);
+                writes.sequences.extend(seqs);
+                self.engine.storage.commit(writes)
+            }
+            TxnStatus::Failed => Err(QuiverError::InFailedTransaction),
+        }
+    }
+
+    pub(crate) fn begin(&mut self) {
+        if self.status == TxnStatus::Idle {
+            self.status = TxnStatus::InBlock;
+            self.settings.lock().begin();
+        }
+    }
+
+    /// COMMIT (or END). A failed block rolls back, as PostgreSQL does; returns the command tag.
+    pub(crate) fn commit(&mut self) -> Result<&'static str> {
+        match self.status {
+            TxnStatus::Idle => Ok("COMMIT"),
+            TxnStatus::Failed => {
+                self.rollback();
+                Ok("ROLLBACK")
+            }
+            TxnStatus::InBlock => {
+                let writes = std::mem::take(&mut *self.txn.lock());
+                self.status = TxnStatus::Idle;
+                self.settings.lock().commit();
+                self.engine.storage.commit(writes)?;
+                Ok("COMMIT")
+            }
+        }
+    }
+
+    pub(crate) fn rollback(&mut self) {
+        let mut txn = self.txn.lock();
+        let seqs = std::mem::take(&mut txn.sequences);
+        *txn = TxnWrites::default();
+        // Sequence advances are not transactional; keep them to persist with the next commit.
+        txn.sequences = seqs;
+        drop(txn);
+        if self.status != TxnStatus::Idle {
+            self.settings.lock().rollback();
+        }
+        self.status = TxnStatus::Idle;
+    }
+
+    pub(crate) fn in_block(&self) -> bool {
+        self.status != TxnStatus::Idle
+    }
+}
+
+/// The highest `$n` in a statement.
+pub fn count_placeholders(stmt: &Statement) -> usize {
+    use std::ops::ControlFlow;
+    use sqlparser::ast::Visit;
+    struct V(usize);
+    impl sqlparser::ast::Visitor for V {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            if let Expr::Value(v) = e {
+                if let Value::Placeholder(p) = &v.value {
+                    if let Some(n) = p.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()) {
+                        self.0 = self.0.max(n);
+                    }
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut v = V(0);
+    let _ = stmt.visit(&mut v);
+    v.0
+}
+
+/// Whether a query is a bare VALUES list (INSERT sources).
+pub fn is_values(q: &sqlparser::ast::Query) -> bool {
+    matches!(q.body.as_ref(), SetExpr::Values(_))
+}
+
+fn build_state(
+    engine: &Arc<Engine>,
+    txn: &SharedTxn,
+    settings: &Arc<Mutex<Settings>>,
+    session_udfs: &[Arc<ScalarUDF>],
+    with_row_id: bool,
+    temp_tables: Arc<Mutex<HashMap<String, Arc<dyn datafusion::catalog::TableProvider>>>>,
+) -> Result<SessionState> {
+    let mut config = SessionConfig::new()
+        .with_default_catalog_and_schema("postgres", "public")
+        .with_information_schema(true)
+        .with_create_default_catalog_and_schema(false)
+        .with_target_partitions(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
+    config.options_mut().sql_parser.dialect = datafusion::config::Dialect::PostgreSQL;
+    config.options_mut().sql_parser.enable_ident_normalization = true;
+    config.options_mut().execution.time_zone = Some("+00:00".into());
+
+    let pg = Arc::new(PgCatalog::new(engine.storage.clone(), settings.clone()));
+    let public = Arc::new(QuiverSchema::new(engine.storage.clone(), "public", txn.clone(), with_row_id)
+        .with_fallback(pg.clone())
+        .with_temp_tables(temp_tables));
+    let catalog = MemoryCatalogProvider::new();
+    catalog.register_schema("public", public)?;
+    catalog.register_schema("pg_catalog", pg)?;
+    let catalogs = MemoryCatalogProviderList::new();
+    catalogs.register_catalog("postgres".into(), Arc::new(catalog));
+
+    let mut builder = SessionStateBuilder::new()
+        .with_config(config)
+        .with_default_features()
+        .with_catalog_list(Arc::new(catalogs));
+    let mut all_udfs: Vec<Arc<ScalarUDF>> = engine.udfs.clone();
+    all_udfs.extend(session_udfs.iter().cloned());
+    let ours: Arc<dyn datafusion::logical_expr::planner::ExprPlanner> =
+        Arc::new(VectorOperatorPlanner::new(&all_udfs));
+    if let Some(planners) = builder.expr_planners() {
+        planners.insert(0, ours);
+    }
+    let mut state = builder.build();
+    for u in all_udfs {
+        state.register_udf(u)?;
+    }
+    state.register_udaf(Arc::new(VectorAwareAggregate::avg()))?;
+    state.register_udaf(Arc::new(VectorAwareAggregate::sum()))?;
+    Ok(state)
+}

@@ -1,0 +1,229 @@
+//! SQL text → sqlparser statements (PostgreSQL dialect), plus the AST rewrites that let DataFusion
+//! plan pgvector's surface:
+//! - casts to types DataFusion does not know (`::vector(3)`, `::halfvec`, `::sparsevec`, `::bit(n)`,
+//!   `::jsonb`, `::uuid`, `::regtype`, `::regclass`) become calls of `__quiver_cast(expr, 'type')`;
+//!   `x::regtype::text` becomes `__quiver_regtype_name(x)`;
+//! - `pg_catalog.f(...)` calls lose their schema prefix.
+//!
+//! Operators (`<->`, `<#>`, `+` on vectors, ...) are planned later by `planner::operators`, which
+//! sees argument types; casts cannot wait that long because DataFusion rejects unknown types while
+//! planning them.
+
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{
+    CastKind, DataType, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
+    FunctionArguments, Ident, ObjectName, ObjectNamePart, Statement, Value, VisitMut,
+    VisitorMut,
+};
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::{Parser, ParserError};
+
+use crate::error::{QuiverError, Result};
+
+pub const CAST_FN: &str = "__quiver_cast";
+pub const REGTYPE_NAME_FN: &str = "__quiver_regtype_name";
+
+/// Parses one query string (possibly several statements) and applies the rewrites.
+pub fn parse(sql: &str) -> Result<Vec<Statement>> {
+    let dialect = PostgreSqlDialect {};
+    let mut stmts = Parser::new(&dialect)
+        .try_with_sql(sql)
+        .and_then(|mut p| p.parse_statements())
+        .map_err(|e| syntax_error(sql, e))?;
+    for s in &mut stmts {
+        rewrite(s);
+    }
+    Ok(stmts)
+}
+
+/// Parses a single expression (DEFAULT clauses stored as text) with the same rewrites.
+pub fn parse_expr(sql: &str) -> Result<Expr> {
+    let dialect = PostgreSqlDialect {};
+    let mut e = Parser::new(&dialect)
+        .try_with_sql(sql)
+        .and_then(|mut p| p.parse_expr())
+        .map_err(|e| syntax_error(sql, e))?;
+    let _ = e.visit(&mut Rewriter);
+    Ok(e)
+}
+
+pub fn rewrite(stmt: &mut Statement) {
+    let _ = stmt.visit(&mut Rewriter);
+}
+
+/// PostgreSQL says `syntax error at or near "x"`; sqlparser says `Expected: ..., found: x at Line:
+/// 1, Column: 8`. Keep PostgreSQL's wording, which is what people search for.
+fn syntax_error(sql: &str, e: ParserError) -> QuiverError {
+    let msg = e.to_string();
+    let msg = msg.strip_prefix("sql parser error: ").unwrap_or(&msg).to_string();
+    if let Some(i) = msg.find("found: ") {
+        let rest = &msg[i + 7..];
+        let tok = rest.split(" at Line:").next().unwrap_or(rest).trim();
+        if tok == "EOF" {
+            return QuiverError::Syntax("syntax error at end of input".into());
+        }
+        return QuiverError::Syntax(format!("syntax error at or near \"{tok}\""));
+    }
+    if sql.trim().is_empty() {
+        return QuiverError::Syntax("syntax error at end of input".into());
+    }
+    QuiverError::Syntax(format!("syntax error: {msg}"))
+}
+
+/// The type text for casts we plan ourselves, or `None` for casts DataFusion handles natively.
+pub fn custom_cast_type(dt: &DataType) -> Option<String> {
+    match dt {
+        DataType::Custom(name, mods) => {
+            let n = name.to_string().to_ascii_lowercase();
+            let n = n.strip_prefix("public.").unwrap_or(&n).to_string();
+            let n = n.strip_prefix("pg_catalog.").unwrap_or(&n).to_string();
+            match n.as_str() {
+                "vector" | "halfvec" | "sparsevec" | "varbit" | "regtype" | "regclass" | "oid"
+                | "jsonb" | "json" | "uuid" | "name" => {
+                    if mods.is_empty() {
+                        Some(n)
+                    } else {
+                        Some(format!("{n}({})", mods.join(",")))
+                    }
+                }
+                _ => None,
+            }
+        }
+        DataType::Bit(n) => Some(match n {
+            Some(n) => format!("bit({n})"),
+            None => "bit".into(),
+        }),
+        DataType::BitVarying(n) => Some(match n {
+            Some(n) => format!("varbit({n})"),
+            None => "varbit".into(),
+        }),
+        DataType::JSON => Some("json".into()),
+        DataType::JSONB => Some("jsonb".into()),
+        DataType::Uuid => Some("uuid".into()),
+        DataType::Regclass => Some("regclass".into()),
+        DataType::Array(def) => {
+            let inner = match def {
+                sqlparser::ast::ArrayElemTypeDef::SquareBracket(t, _)
+                | sqlparser::ast::ArrayElemTypeDef::AngleBracket(t)
+                | sqlparser::ast::ArrayElemTypeDef::Parenthesis(t) => t,
+                sqlparser::ast::ArrayElemTypeDef::None => return None,
+            };
+            // `vector::real[]` must see the vector; DataFusion's own casts cover the rest, but our
+            // function handles every array target too, so route all array casts through it.
+            let elem = custom_cast_type(inner).unwrap_or_else(|| inner.to_string().to_lowercase());
+            Some(format!("{elem}[]"))
+        }
+        _ => None,
+    }
+}
+
+fn call(name: &str, args: Vec<Expr>) -> Expr {
+    Expr::Function(Function {
+        name: ObjectName(vec![ObjectNamePart::Identifier(Ident::new(name))]),
+        uses_odbc_syntax: false,
+        parameters: FunctionArguments::None,
+        args: FunctionArguments::List(FunctionArgumentList {
+            duplicate_treatment: None,
+            args: args
+                .into_iter()
+                .map(|a| FunctionArg::Unnamed(FunctionArgExpr::Expr(a)))
+                .collect(),
+            clauses: vec![],
+        }),
+        filter: None,
+        null_treatment: None,
+        over: None,
+        within_group: vec![],
+    })
+}
+
+fn string_lit(s: &str) -> Expr {
+    Expr::Value(Value::SingleQuotedString(s.to_string()).into())
+}
+
+struct Rewriter;
+
+impl VisitorMut for Rewriter {
+    type Break = ();
+
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        match expr {
+            Expr::Cast { kind, expr: inner, data_type, .. }
+                if matches!(kind, CastKind::DoubleColon | CastKind::Cast) =>
+            {
+                let is_text = matches!(
+                    data_type,
+                    DataType::Text | DataType::Varchar(_) | DataType::CharacterVarying(_)
+                );
+                // `x::regtype::text` → the type's name.
+                if is_text {
+                    if let Expr::Function(f) = inner.as_ref() {
+                        if f.name.to_string() == CAST_FN {
+                            if let FunctionArguments::List(l) = &f.args {
+                                if let [FunctionArg::Unnamed(FunctionArgExpr::Expr(x)), FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(v)))] =
+                                    l.args.as_slice()
+                                {
+                                    if v.value == Value::SingleQuotedString("regtype".into()) {
+                                        *expr = call(REGTYPE_NAME_FN, vec![x.clone()]);
+                                        return ControlFlow::Continue(());
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    // Casting a vector to text must print pgvector's format, not Arrow's.
+                    *expr = call(CAST_FN, vec![(**inner).clone(), string_lit("text")]);
+                    return ControlFlow::Continue(());
+                }
+                if let Some(t) = custom_cast_type(data_type) {
+                    *expr = call(CAST_FN, vec![(**inner).clone(), string_lit(&t)]);
+                }
+            }
+            Expr::Function(f) => {
+                if f.name.0.len() == 2 {
+                    let schema = f.name.0[0].to_string().to_ascii_lowercase();
+                    if schema == "pg_catalog" || schema == "public" {
+                        f.name.0.remove(0);
+                    }
+                }
+            }
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn casts_to_vector_types_become_function_calls() {
+        let s = parse("SELECT '[1,2]'::vector(2), ARRAY[1,2]::vector, x::int").unwrap();
+        let t = s[0].to_string();
+        assert!(t.contains("__quiver_cast('[1,2]', 'vector(2)')"), "{t}");
+        assert!(t.contains("__quiver_cast(ARRAY[1, 2], 'vector')"), "{t}");
+        assert!(t.contains("x::INT"), "{t}");
+    }
+
+    #[test]
+    fn regtype_text_becomes_name_lookup() {
+        let s = parse("SELECT oid::regtype::text FROM pg_type").unwrap();
+        assert!(s[0].to_string().contains("__quiver_regtype_name(oid)"));
+    }
+
+    #[test]
+    fn syntax_errors_read_like_postgres() {
+        let e = parse("SELEC 1").unwrap_err();
+        assert_eq!(e.sqlstate(), "42601");
+        assert!(e.to_string().starts_with("syntax error at or near"), "{e}");
+    }
+
+    #[test]
+    fn pgvector_operators_parse() {
+        for op in ["<->", "<#>", "<=>", "<+>", "<~>", "<%>"] {
+            parse(&format!("SELECT a {op} b FROM t ORDER BY a {op} '[1,2]' LIMIT 5")).unwrap();
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! DataFusion's view of storage: a `SchemaProvider` that resolves table names through the catalog
+//! and a `TableProvider` that unions a table's sealed segments, its growing segment and the current
+//! transaction's own writes, minus deleted rows.
+//!
+//! DML statements plan their row selection through a provider built `with_row_id`, which exposes
+//! the hidden `__row_id` column so that UPDATE and DELETE know which rows they matched.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use async_trait::async_trait;
+use datafusion::catalog::{Session, TableProvider};
+use datafusion::catalog::SchemaProvider;
+use datafusion::datasource::memory::MemorySourceConfig;
+use datafusion::datasource::TableType;
+use datafusion::error::{DataFusionError, Result as DfResult};
+use datafusion::logical_expr::Expr;
+use datafusion::physical_plan::ExecutionPlan;
+use parking_lot::Mutex;
+
+use crate::storage::catalog::{TableDef, ROW_ID};
+use crate::storage::txn::TxnWrites;
+use crate::storage::Storage;
+
+/// A session's transaction writes, shared by the session and the providers it plans with.
+pub type SharedTxn = Arc<Mutex<TxnWrites>>;
+
+/// Statement-scoped tables (ON CONFLICT's `excluded`, RETURNING input), by name.
+pub type TempTables = Arc<Mutex<HashMap<String, Arc<dyn TableProvider>>>>;
+
+pub struct QuiverSchema {
+    storage: Arc<Storage>,
+    schema: String,
+    txn: SharedTxn,
+    with_row_id: bool,
+    /// Where names not found here resolve next (pg_catalog, as on PostgreSQL's search path).
+    fallback: Option<Arc<dyn SchemaProvider>>,
+    temp: Option<TempTables>,
+}
+
+impl QuiverSchema {
+    pub fn new(storage: Arc<Storage>, schema: &str, txn: SharedTxn, with_row_id: bool) -> Self {
+        QuiverSchema { storage, schema: schema.to_string(), txn, with_row_id, fallback: None, temp: None }
+    }
+
+    pub fn with_fallback(mut self, fallback: Arc<dyn SchemaProvider>) -> Self {
+        self.fallback = Some(fallback);
+        self
+    }
+
+    pub fn with_temp_tables(mut self, temp: TempTables) -> Self {
+        self.temp = Some(temp);
+        self
+    }
+}
+
+impl fmt::Debug for QuiverSchema {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "QuiverSchema({})", self.schema)
+    }
+}
+
+#[async_trait]
+impl SchemaProvider for QuiverSchema {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn table_names(&self) -> Vec<String> {
+        self.storage
+            .table_defs()
+            .into_iter()
+            .filter(|d| d.schema == self.schema)
+            .map(|d| d.name.clone())
+            .collect()
+    }
+
+    async fn table(&self, name: &str) -> DfResult<Option<Arc<dyn TableProvider>>> {
+        if let Some(t) = self.temp.as_ref().and_then(|t| t.lock().get(name).cloned()) {
+            return Ok(Some(t));
+        }
+        let Some(def) = self.storage.table_def(&self.schema, name) else {
+            return match &self.fallback {
+                Some(f) => f.table(name).await,
+                None => Ok(None),
+            };
+        };
+        Ok(Some(Arc::new(QuiverTable::new(
+            self.storage.clone(),
+            def,
+            self.txn.clone(),
+            self.with_row_id,
+        ))))
+    }
+
+    fn table_exist(&self, name: &str) -> bool {
+        self.storage.table_id(&self.schema, name).is_some()
+            || self.temp.as_ref().is_some_and(|t| t.lock().contains_key(name))
+            || self.fallback.as_ref().is_some_and(|f| f.table_exist(name))
+    }
+}
+
+pub struct QuiverTable {
+    storage: Arc<Storage>,
+    def: Arc<TableDef>,
+    txn: SharedTxn,
+    with_row_id: bool,
+    /// User columns followed by `__row_id`.
+    full_schema: SchemaRef,
+    schema: SchemaRef,
+}
+
+impl QuiverTable {
+    pub fn new(storage: Arc<Storage>, def: Arc<TableDef>, txn: SharedTxn, with_row_id: bool) -> Self {
+        let user = def.arrow_schema();
+        let mut fields: Vec<Field> = user.fields().iter().map(|f| f.as_ref().clone()).collect();
+        fields.push(Field::new(ROW_ID, DataType::UInt64, false));
+        let full_schema = Arc::new(Schema::new(fields));
+        let schema = if with_row_id { full_schema.clone() } else { user };
+        QuiverTable { storage, def, txn, with_row_id, full_schema, schema }
+    }
+
+    pub fn def(&self) -> &Arc<TableDef> {
+        &self.def
+    }
+
+    /// The live rows this session sees, as batches of `full_schema`.
+    pub fn live_batches(&self) -> crate::error::Result<Vec<RecordBatch>> {
+        let snap = self.storage.snapshot(self.def.id).ok_or_else(|| {
+            crate::error::QuiverError::UndefinedTable(self.def.name.clone())
+        })?;
+        let (extra, deleted) = {
+            let txn = self.txn.lock();
+            match txn.tables.get(&self.def.id) {
+                Some(tw) => (tw.inserts.clone(), Some(tw.deletes.clone())),
+                None => (vec![], None),
+            }
+        };
+        let batches = snap.live_batches(&extra, deleted.as_ref())?;
+        batches
+            .into_iter()
+            .map(|b| {
+                RecordBatch::try_new(self.full_schema.clone(), b.columns().to_vec())
+                    .map_err(crate::error::QuiverError::from)
+            })
+            .collect()
+    }
+}
+
+impl fmt::Debug for QuiverTable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "QuiverTable({})", self.def.name)
+    }
+}
+
+#[async_trait]
+impl TableProvider for QuiverTable {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+
+    async fn scan(
+        &self,
+        _state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        _filters: &[Expr],
+        _limit: Option<usize>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let batches = self
+            .live_batches()
+            .map_err(|e| DataFusionError::External(Box::new(e)))?;
+        let projection = match projection {
+            Some(p) => Some(p.clone()),
+            None if !self.with_row_id => Some((0..self.def.columns.len()).collect()),
+            None => None,
+        };
+        // Spread rows over partitions so that DataFusion's operators use every core.
+        let parts = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        let mut partitions: Vec<Vec<RecordBatch>> = vec![vec![]; parts.min(batches.len()).max(1)];
+        let n = partitions.len();
+        for (i, b) in batches.into_iter().enumerate() {
+            partitions[i % n].push(b);
+        }
+        Ok(MemorySourceConfig::try_new_exec(&partitions, self.full_schema.clone(), projection)?)
+    }
+}
