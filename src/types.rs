@@ -55,6 +55,8 @@ pub enum SqlType {
     Timestamptz,
     Interval,
     Uuid,
+    /// PostgreSQL's one-byte `"char"` (catalog columns such as `pg_type.typtype`).
+    InternalChar,
     Json,
     Jsonb,
     Oid,
@@ -128,6 +130,7 @@ impl SqlType {
             "timestamptz" | "timestamp with time zone" => SqlType::Timestamptz,
             "interval" => SqlType::Interval,
             "uuid" => SqlType::Uuid,
+            "\"char\"" => SqlType::InternalChar,
             "json" => SqlType::Json,
             "jsonb" => SqlType::Jsonb,
             "oid" | "regclass" | "regtype" | "regproc" => SqlType::Oid,
@@ -178,6 +181,7 @@ impl SqlType {
             SqlType::Timestamptz => "timestamp with time zone".into(),
             SqlType::Interval => "interval".into(),
             SqlType::Uuid => "uuid".into(),
+            SqlType::InternalChar => "\"char\"".into(),
             SqlType::Json => "json".into(),
             SqlType::Jsonb => "jsonb".into(),
             SqlType::Oid => "oid".into(),
@@ -210,6 +214,7 @@ impl SqlType {
             SqlType::Timestamptz => "timestamptz",
             SqlType::Interval => "interval",
             SqlType::Uuid => "uuid",
+            SqlType::InternalChar => "char",
             SqlType::Json => "json",
             SqlType::Jsonb => "jsonb",
             SqlType::Oid => "oid",
@@ -268,6 +273,7 @@ impl SqlType {
             | SqlType::Varchar(_)
             | SqlType::Char(_)
             | SqlType::Uuid
+            | SqlType::InternalChar
             | SqlType::Json
             | SqlType::Jsonb
             | SqlType::Bit(_)
@@ -346,6 +352,7 @@ impl SqlType {
                 "jsonb" => Some(SqlType::Jsonb),
                 "json" => Some(SqlType::Json),
                 "uuid" => Some(SqlType::Uuid),
+                "char" => Some(SqlType::InternalChar),
                 "varchar" => Some(SqlType::Varchar(typmod.map(|m| (m - 4) as u32))),
                 "bpchar" => Some(SqlType::Char(typmod.map(|m| (m - 4) as u32))),
                 "numeric" => None,
@@ -421,6 +428,7 @@ impl SqlType {
             SqlType::Varbit(_) => 1562,
             SqlType::Numeric { .. } => 1700,
             SqlType::Uuid => 2950,
+            SqlType::InternalChar => 18,
             SqlType::Jsonb => 3802,
             SqlType::Vector(_) => VECTOR_OID,
             SqlType::Halfvec(_) => HALFVEC_OID,
@@ -472,6 +480,7 @@ impl SqlType {
             1562 => SqlType::Varbit(None),
             1700 => SqlType::Numeric { precision: None, scale: None },
             2950 => SqlType::Uuid,
+            18 => SqlType::InternalChar,
             3802 => SqlType::Jsonb,
             VECTOR_OID => SqlType::Vector(None),
             HALFVEC_OID => SqlType::Halfvec(None),
@@ -490,7 +499,7 @@ impl SqlType {
     /// `pg_type.typlen`.
     pub fn typlen(&self) -> i16 {
         match self {
-            SqlType::Bool => 1,
+            SqlType::Bool | SqlType::InternalChar => 1,
             SqlType::Int2 => 2,
             SqlType::Int4 | SqlType::Float4 | SqlType::Date | SqlType::Oid => 4,
             SqlType::Int8

@@ -5,6 +5,7 @@
 pub mod copy;
 pub mod ddl;
 pub mod dml;
+pub mod names;
 pub mod operators;
 pub mod pg_catalog;
 pub mod session;

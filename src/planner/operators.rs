@@ -17,6 +17,7 @@ use datafusion::logical_expr::{Expr, ExprSchemable, ScalarUDF};
 use sqlparser::ast::BinaryOperator;
 
 use crate::sql::functions::json::{JSON_GET, JSON_GET_TEXT};
+use crate::sql::parse::CAST_FN;
 use crate::types::SqlType;
 
 #[derive(Debug)]
@@ -39,6 +40,7 @@ impl VectorOperatorPlanner {
             "vector_concat",
             JSON_GET,
             JSON_GET_TEXT,
+            CAST_FN,
         ];
         let udfs = wanted
             .into_iter()
@@ -82,12 +84,42 @@ impl ExprPlanner for VectorOperatorPlanner {
         let rt = sql_type(&expr.right, schema);
         let is_vec = |t: &Option<SqlType>| t.as_ref().is_some_and(|t| t.is_vector_like());
         let is_json = |t: &Option<SqlType>| matches!(t, Some(SqlType::Json | SqlType::Jsonb));
+        // `embedding = '[1,2,3]'`: the literal takes the vector's type, as in PostgreSQL.
+        if matches!(
+            expr.op,
+            BinaryOperator::Eq
+                | BinaryOperator::NotEq
+                | BinaryOperator::Lt
+                | BinaryOperator::LtEq
+                | BinaryOperator::Gt
+                | BinaryOperator::GtEq
+        ) {
+            let lit_text = |e: &Expr| matches!(e, Expr::Literal(v, _) if v.data_type() == arrow::datatypes::DataType::Utf8);
+            let cast = self.udfs.get(CAST_FN).cloned();
+            let typed = |e: Expr, t: &Option<SqlType>| -> Expr {
+                match (t, &cast) {
+                    (Some(t), Some(c)) => Expr::ScalarFunction(ScalarFunction::new_udf(
+                        c.clone(),
+                        vec![e, Expr::Literal(datafusion::common::ScalarValue::Utf8(Some(t.display_name())), None)],
+                    )),
+                    _ => e,
+                }
+            };
+            if is_vec(&lt) && lit_text(&expr.right) {
+                let right = typed(expr.right, &lt);
+                return Ok(PlannerResult::Original(RawBinaryExpr { op: expr.op, left: expr.left, right }));
+            }
+            if is_vec(&rt) && lit_text(&expr.left) {
+                let left = typed(expr.left, &rt);
+                return Ok(PlannerResult::Original(RawBinaryExpr { op: expr.op, left, right: expr.right }));
+            }
+        }
         let name = match &expr.op {
             BinaryOperator::LtDashGt => "l2_distance",
             BinaryOperator::Spaceship => "cosine_distance",
             BinaryOperator::Custom(op) => match op.as_str() {
                 "<#>" => "vector_negative_inner_product",
-                "<+>" => "l1_distance",
+                "<+>" | crate::sql::parse::L1_OPERATOR_SPELLING => "l1_distance",
                 "<~>" => "hamming_distance",
                 "<%>" => "jaccard_distance",
                 "<=>" => "cosine_distance",

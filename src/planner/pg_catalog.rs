@@ -4,7 +4,6 @@
 //! Unqualified names resolve here after the user's schema, as PostgreSQL's search path puts
 //! `pg_catalog` first for system names.
 
-use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 
@@ -95,6 +94,14 @@ impl Cols {
         self.arrays.push(Arc::new(Int32Array::from(v)));
         self
     }
+    /// A PostgreSQL `"char"` column (one byte: `relkind`, `typtype`, ...).
+    fn ch(mut self, name: &str, v: Vec<char>) -> Self {
+        self.fields.push(crate::types::SqlType::InternalChar.field(name, true));
+        self.arrays.push(Arc::new(StringArray::from(
+            v.iter().map(|c| if *c == '\0' { String::new() } else { c.to_string() }).collect::<Vec<_>>(),
+        )));
+        self
+    }
     fn bool(mut self, name: &str, v: Vec<bool>) -> Self {
         self.fields.push(Field::new(name, DataType::Boolean, true));
         self.arrays.push(Arc::new(BooleanArray::from(v)));
@@ -124,10 +131,10 @@ impl PgCatalog {
                     .oid("typowner", vec![10; ts.len()])
                     .i16("typlen", ts.iter().map(|t| t.len).collect())
                     .bool("typbyval", ts.iter().map(|t| t.len > 0 && t.len <= 8).collect())
-                    .text("typtype", ts.iter().map(|_| s("b")).collect())
-                    .text("typcategory", ts.iter().map(|t| Some(t.category.to_string())).collect())
+                    .ch("typtype", ts.iter().map(|_| 'b').collect())
+                    .ch("typcategory", ts.iter().map(|t| t.category).collect())
                     .bool("typisdefined", vec![true; ts.len()])
-                    .text("typdelim", ts.iter().map(|_| s(",")).collect())
+                    .ch("typdelim", ts.iter().map(|_| ',').collect())
                     .oid("typrelid", vec![0; ts.len()])
                     .oid("typelem", ts.iter().map(|t| t.elem).collect())
                     .oid("typarray", ts.iter().map(|t| t.array).collect())
@@ -160,8 +167,8 @@ impl PgCatalog {
                 .oid("reltype", vec![0; tables.len()])
                 .oid("relowner", vec![10; tables.len()])
                 .oid("relam", vec![2; tables.len()])
-                .text("relkind", tables.iter().map(|_| s("r")).collect())
-                .text("relpersistence", tables.iter().map(|_| s("p")).collect())
+                .ch("relkind", tables.iter().map(|_| 'r').collect())
+                .ch("relpersistence", tables.iter().map(|_| 'p').collect())
                 .i16("relnatts", tables.iter().map(|t| t.columns.len() as i16).collect())
                 .bool("relhasindex", tables.iter().map(|t| !t.constraints.is_empty()).collect())
                 .bool("relispartition", vec![false; tables.len()])
@@ -203,8 +210,8 @@ impl PgCatalog {
                     .bool("atthasdef", hasdef)
                     .bool("attisdropped", vec![false; n])
                     .i32("attndims", vec![0; n])
-                    .text("attidentity", vec![s(""); n])
-                    .text("attgenerated", vec![s(""); n])
+                    .ch("attidentity", vec!['\0'; n])
+                    .ch("attgenerated", vec!['\0'; n])
                     .oid("attcollation", vec![0; n])
                     .i16("attlen", vec![-1; n])
                     .table()?
@@ -308,7 +315,7 @@ impl PgCatalog {
                         oid.push(40000 + oid.len() as u32);
                         cname.push(Some(c.name.clone()));
                         rel.push(TABLE_OID_BASE + t.id as u32);
-                        kind.push(s(if c.primary { "p" } else { "u" }));
+                        kind.push(if c.primary { 'p' } else { 'u' });
                     }
                 }
                 let n = oid.len();
@@ -316,7 +323,7 @@ impl PgCatalog {
                     .oid("oid", oid)
                     .text("conname", cname)
                     .oid("connamespace", vec![NS_PUBLIC; n])
-                    .text("contype", kind)
+                    .ch("contype", kind)
                     .oid("conrelid", rel)
                     .table()?
             }
@@ -335,7 +342,7 @@ impl PgCatalog {
             "pg_am" => Cols::new()
                 .oid("oid", vec![2, 403, 405, 16400, 16401])
                 .text("amname", vec![s("heap"), s("btree"), s("hash"), s("hnsw"), s("ivfflat")])
-                .text("amtype", vec![s("t"), s("i"), s("i"), s("i"), s("i")])
+                .ch("amtype", vec!['t', 'i', 'i', 'i', 'i'])
                 .table()?,
             _ => return Ok(None),
         };
@@ -345,9 +352,6 @@ impl PgCatalog {
 
 #[async_trait]
 impl SchemaProvider for PgCatalog {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
     fn table_names(&self) -> Vec<String> {
         TABLES.iter().map(|s| s.to_string()).collect()
     }

@@ -27,7 +27,7 @@ use crate::error::{QuiverError, Result};
 use crate::planner::operators::VectorOperatorPlanner;
 use crate::planner::pg_catalog::PgCatalog;
 use crate::planner::settings::Settings;
-use crate::planner::{copy, ddl, dml, session_functions, utility};
+use crate::planner::{copy, dml, names, session_functions, utility};
 use crate::sql::functions::aggregates::VectorAwareAggregate;
 use crate::storage::provider::{QuiverSchema, SharedTxn};
 use crate::storage::txn::TxnWrites;
@@ -138,6 +138,7 @@ impl Session {
         let (kind, fields, mut hints) = match &stmt {
             Statement::Query(_) | Statement::Explain { .. } => {
                 let plan = self.plan_query(stmt.clone()).await?;
+                let plan = names::rename_outputs(&stmt, plan)?;
                 let fields = plan.schema().fields().iter().cloned().collect();
                 (PreparedKind::Query(plan), Some(fields), HashMap::new())
             }

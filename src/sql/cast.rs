@@ -190,7 +190,7 @@ pub fn cast_array(array: &ArrayRef, from: &SqlType, to: &SqlType) -> Result<Arra
                 .collect::<Result<_>>()?;
             Ok(Arc::new(StringArray::from(out)))
         }
-        SqlType::Text | SqlType::Varchar(_) | SqlType::Char(_) => {
+        SqlType::Text | SqlType::Varchar(_) | SqlType::Char(_) | SqlType::InternalChar => {
             let out: Vec<Option<String>> = match from {
                 SqlType::Vector(_) => vectors_of(array.as_ref())?
                     .into_iter()

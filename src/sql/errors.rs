@@ -1,8 +1,6 @@
 //! Translation of DataFusion and Arrow errors into `QuiverError`s with PostgreSQL wording and
 //! SQLSTATEs. Our own errors travel through DataFusion wrapped as `External` and come back intact.
 
-use std::error::Error as _;
-
 use arrow::error::ArrowError;
 use datafusion::common::SchemaError;
 use datafusion::error::DataFusionError;
@@ -10,7 +8,7 @@ use datafusion::error::DataFusionError;
 use crate::error::QuiverError;
 
 /// Finds a `QuiverError` anywhere in an error's source chain.
-fn find_quiver(e: &(dyn std::error::Error + 'static)) -> Option<&QuiverError> {
+fn find_quiver<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a QuiverError> {
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = cur {
         if let Some(q) = err.downcast_ref::<QuiverError>() {

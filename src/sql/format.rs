@@ -3,8 +3,6 @@
 //! `normalize` first brings a column to the one Arrow shape per SQL type that the per-value
 //! functions expect (timestamps in microseconds, strings as Utf8), once per batch.
 
-use std::sync::Arc;
-
 use arrow::array::{Array, ArrayRef, AsArray};
 use arrow::compute::cast;
 use arrow::datatypes::{
@@ -48,6 +46,7 @@ pub fn normalize(array: &ArrayRef, ty: &SqlType) -> Result<ArrayRef> {
         | SqlType::Varchar(_)
         | SqlType::Char(_)
         | SqlType::Uuid
+        | SqlType::InternalChar
         | SqlType::Json
         | SqlType::Jsonb
         | SqlType::Bit(_)
@@ -198,6 +197,7 @@ pub fn text_value(array: &dyn Array, ty: &SqlType, i: usize) -> Result<Option<St
         | SqlType::Varchar(_)
         | SqlType::Char(_)
         | SqlType::Uuid
+        | SqlType::InternalChar
         | SqlType::Json
         | SqlType::Jsonb
         | SqlType::Bit(_)
@@ -277,6 +277,9 @@ pub fn binary_value(array: &dyn Array, ty: &SqlType, i: usize, out: &mut BytesMu
         SqlType::Jsonb => {
             out.put_u8(1);
             out.put_slice(array.as_string::<i32>().value(i).as_bytes())
+        }
+        SqlType::InternalChar => {
+            out.put_u8(array.as_string::<i32>().value(i).bytes().next().unwrap_or(0))
         }
         SqlType::Uuid => {
             let s = array.as_string::<i32>().value(i);

@@ -67,6 +67,7 @@ pub fn decode(
             | SqlType::Json
             | SqlType::Jsonb
             | SqlType::Uuid
+            | SqlType::InternalChar
             | SqlType::Bit(_)
             | SqlType::Varbit(_) => {
                 let s = match ty {

@@ -24,9 +24,83 @@ use crate::error::{QuiverError, Result};
 pub const CAST_FN: &str = "__quiver_cast";
 pub const REGTYPE_NAME_FN: &str = "__quiver_regtype_name";
 
+/// How `<+>` (pgvector's L1 distance) reaches the planner: sqlparser splits `<+>` into `<` `+` `>`,
+/// so the text is respelled, outside literals and comments, as an operator it keeps whole.
+pub const L1_OPERATOR_SPELLING: &str = "<#+>";
+
+/// Replaces `<+>` with [`L1_OPERATOR_SPELLING`] outside string literals, quoted identifiers and
+/// comments.
+fn respell_operators(sql: &str) -> std::borrow::Cow<'_, str> {
+    if !sql.contains("<+>") {
+        return std::borrow::Cow::Borrowed(sql);
+    }
+    let b = sql.as_bytes();
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut i = 0;
+    let mut last = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\'' | b'"' => {
+                let q = b[i];
+                i += 1;
+                while i < b.len() {
+                    if b[i] == q {
+                        if b.get(i + 1) == Some(&q) {
+                            i += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 2;
+            }
+            b'$' => {
+                // Dollar quoting: $tag$ ... $tag$
+                let start = i;
+                let mut j = i + 1;
+                while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
+                    j += 1;
+                }
+                if j < b.len() && b[j] == b'$' && !b[start + 1..j].first().is_some_and(|c| c.is_ascii_digit()) {
+                    let tag = &sql[start..=j];
+                    match sql[j + 1..].find(tag) {
+                        Some(end) => i = j + 1 + end + tag.len(),
+                        None => i = b.len(),
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+            b'<' if b.get(i + 1) == Some(&b'+') && b.get(i + 2) == Some(&b'>') => {
+                out.push_str(&sql[last..i]);
+                out.push_str(L1_OPERATOR_SPELLING);
+                i += 3;
+                last = i;
+            }
+            _ => i += 1,
+        }
+    }
+    out.push_str(&sql[last.min(sql.len())..]);
+    std::borrow::Cow::Owned(out)
+}
+
 /// Parses one query string (possibly several statements) and applies the rewrites.
 pub fn parse(sql: &str) -> Result<Vec<Statement>> {
     let dialect = PostgreSqlDialect {};
+    let sql = &*respell_operators(sql);
     let mut stmts = Parser::new(&dialect)
         .try_with_sql(sql)
         .and_then(|mut p| p.parse_statements())
@@ -40,6 +114,7 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
 /// Parses a single expression (DEFAULT clauses stored as text) with the same rewrites.
 pub fn parse_expr(sql: &str) -> Result<Expr> {
     let dialect = PostgreSqlDialect {};
+    let sql = &*respell_operators(sql);
     let mut e = Parser::new(&dialect)
         .try_with_sql(sql)
         .and_then(|mut p| p.parse_expr())
@@ -218,6 +293,13 @@ mod tests {
         let e = parse("SELEC 1").unwrap_err();
         assert_eq!(e.sqlstate(), "42601");
         assert!(e.to_string().starts_with("syntax error at or near"), "{e}");
+    }
+
+    #[test]
+    fn l1_operator_is_respelled_outside_literals() {
+        assert_eq!(respell_operators("a <+> b"), "a <#+> b");
+        assert_eq!(respell_operators("'<+>' <+> \"<+>\" -- <+>"), "'<+>' <#+> \"<+>\" -- <+>");
+        assert_eq!(respell_operators("$$<+>$$ <+>"), "$$<+>$$ <#+>");
     }
 
     #[test]

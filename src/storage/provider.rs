@@ -5,7 +5,6 @@
 //! DML statements plan their row selection through a provider built `with_row_id`, which exposes
 //! the hidden `__row_id` column so that UPDATE and DELETE know which rows they matched.
 
-use std::any::Any;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
@@ -66,9 +65,6 @@ impl fmt::Debug for QuiverSchema {
 
 #[async_trait]
 impl SchemaProvider for QuiverSchema {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
 
     fn table_names(&self) -> Vec<String> {
         self.storage
@@ -159,9 +155,6 @@ impl fmt::Debug for QuiverTable {
 
 #[async_trait]
 impl TableProvider for QuiverTable {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
 
     fn schema(&self) -> SchemaRef {
         self.schema.clone()

@@ -2,7 +2,6 @@
 //! `avg`/`sum`: one function name serves both, so the wrapper forwards every non-vector call to
 //! the built-in implementation unchanged.
 
-use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 
@@ -83,9 +82,6 @@ impl std::hash::Hash for VectorAwareAggregate {
 }
 
 impl AggregateUDFImpl for VectorAwareAggregate {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
     fn name(&self) -> &str {
         self.inner().name()
     }

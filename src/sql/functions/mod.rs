@@ -10,7 +10,6 @@ pub mod distance;
 pub mod json;
 pub mod vector;
 
-use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 
@@ -20,7 +19,7 @@ use datafusion::common::ScalarValue;
 use datafusion::error::Result as DfResult;
 use datafusion::logical_expr::{
     ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
-    Volatility,
+    TypeSignature, Volatility,
 };
 
 use crate::error::{QuiverError, Result};
@@ -44,7 +43,11 @@ impl SqlFn {
     pub fn new(name: &str, volatility: Volatility, ret: ReturnFn, eval: EvalFn) -> Self {
         SqlFn {
             name: name.to_string(),
-            signature: Signature::variadic_any(volatility),
+            // Any arguments, including none (`version()`); each function checks its own.
+            signature: Signature::one_of(
+                vec![TypeSignature::Nullary, TypeSignature::VariadicAny],
+                volatility,
+            ),
             ret,
             eval,
         }
@@ -74,9 +77,6 @@ impl std::hash::Hash for SqlFn {
 }
 
 impl ScalarUDFImpl for SqlFn {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
     fn name(&self) -> &str {
         &self.name
     }
