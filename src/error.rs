@@ -15,6 +15,9 @@ pub enum QuiverError {
     Syntax(String),
     #[error("relation \"{0}\" does not exist")]
     UndefinedTable(String),
+    /// DROP TABLE's wording for a missing table.
+    #[error("table \"{0}\" does not exist")]
+    UndefinedTableToDrop(String),
     #[error("column \"{0}\" does not exist")]
     UndefinedColumn(String),
     #[error("{0}")]
@@ -77,6 +80,8 @@ pub enum QuiverError {
     UniqueViolation { constraint: String, detail: String },
     #[error("{0}")]
     CardinalityViolation(String),
+    #[error("{0}")]
+    NullValueNotAllowed(String),
     #[error("null value in column \"{column}\" of relation \"{table}\" violates not-null constraint")]
     NotNullViolation { table: String, column: String },
 
@@ -119,6 +124,7 @@ impl QuiverError {
             Syntax(_) => "42601",
             UndefinedTable(_) => "42P01",
             UndefinedColumn(_) => "42703",
+            UndefinedTableToDrop(_) => "42P01",
             UndefinedObject(_) => "42704",
             DuplicateTable(_) => "42P07",
             DuplicateColumn { .. } => "42701",
@@ -147,6 +153,7 @@ impl QuiverError {
             UniqueViolation { .. } => "23505",
             NotNullViolation { .. } => "23502",
             CardinalityViolation(_) => "21000",
+            NullValueNotAllowed(_) => "22004",
             InFailedTransaction => "25P02",
             ActiveSqlTransaction(_) => "25001",
             NoActiveSqlTransaction(_) => "25P01",

@@ -181,6 +181,25 @@ async fn main() {
     for (name, path) in &files {
         let port = server.port;
         let mut runner = Runner::new(move || async move { Quiver::connect(port).await });
+        // QUIVER_SLT_ALL=1 reports every failing record of a file instead of stopping at the first.
+        if std::env::var_os("QUIVER_SLT_ALL").is_some() {
+            let records = sqllogictest::parse_file::<DefaultColumnType>(path).expect("parse .slt");
+            let mut errors = 0;
+            for r in records {
+                if let Err(e) = runner.run_async(r).await {
+                    errors += 1;
+                    println!("FAILED {name}\n{}", e.display(false));
+                }
+            }
+            runner.shutdown_async().await;
+            if errors == 0 {
+                passed += 1;
+                println!("ok {name}");
+            } else {
+                failed += 1;
+            }
+            continue;
+        }
         let result = tokio::time::timeout(FILE_TIMEOUT, runner.run_file_async(path)).await;
         runner.shutdown_async().await;
         match result {

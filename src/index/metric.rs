@@ -338,7 +338,7 @@ fn dot_impl(a: &[f32], b: &[f32]) -> f32 {
     }
     let mut sum = sum_lanes(&acc);
     for (x, y) in at.iter().zip(bt) {
-        sum += x * y;
+        sum = x.mul_add(*y, sum);
     }
     sum
 }

@@ -78,7 +78,7 @@ pub async fn execute(s: &mut Session, stmt: &Statement) -> Result<Output> {
                     match storage.table_id(&schema, &name) {
                         Some(id) => ids.push(id),
                         None if *if_exists => {}
-                        None => return Err(QuiverError::UndefinedTable(name)),
+                        None => return Err(QuiverError::UndefinedTableToDrop(name)),
                     }
                 }
                 for id in ids {
@@ -153,15 +153,21 @@ pub async fn execute(s: &mut Session, stmt: &Statement) -> Result<Output> {
                                 "ALTER TABLE ADD COLUMN with serial, PRIMARY KEY or UNIQUE is not supported".into(),
                             ));
                         }
-                        if !col.nullable || col.default.is_some() {
+                        let mut col = col;
+                        if let Some(d) = &col.default {
+                            // Existing rows take the default's value, evaluated once now.
+                            col.missing = default_text(s, d, &col.ty).await?;
+                        }
+                        if !col.nullable && col.missing.is_none() {
                             let nonempty = storage
                                 .snapshot(def.id)
                                 .map(|sn| !sn.growing.is_empty() || !sn.sealed.is_empty())
                                 .unwrap_or(false);
                             if nonempty {
-                                return Err(QuiverError::FeatureNotSupported(
-                                    "ALTER TABLE ADD COLUMN with DEFAULT or NOT NULL on a non-empty table is not supported yet".into(),
-                                ));
+                                return Err(QuiverError::NotNullViolation {
+                                    table: name.clone(),
+                                    column: col.name.clone(),
+                                });
                             }
                         }
                         def.columns.push(col);
@@ -218,6 +224,24 @@ pub async fn execute(s: &mut Session, stmt: &Statement) -> Result<Output> {
     }
 }
 
+/// The text of a default's value, evaluated once (ALTER TABLE ADD COLUMN ... DEFAULT).
+async fn default_text(s: &Session, default: &str, ty: &SqlType) -> Result<Option<String>> {
+    if default.starts_with("nextval(") {
+        return Err(QuiverError::FeatureNotSupported(
+            "ALTER TABLE ADD COLUMN with a sequence default on existing rows is not supported".into(),
+        ));
+    }
+    let mut stmts = crate::sql::parse::parse(&format!("SELECT {default}"))?;
+    let stmt = stmts.pop().ok_or_else(|| QuiverError::Internal("empty default".into()))?;
+    let plan = s.plan_query(stmt).await?;
+    let field = plan.schema().field(0).clone();
+    let batches = s.run_plan(plan).await?;
+    let Some(b) = batches.iter().find(|b| b.num_rows() > 0) else { return Ok(None) };
+    let v = crate::sql::cast::cast_array(b.column(0), &SqlType::of_field(&field), ty)?;
+    let v = crate::sql::format::normalize(&v, ty)?;
+    crate::sql::format::text_value(v.as_ref(), ty, 0)
+}
+
 fn is_serial(dt: &sqlparser::ast::DataType) -> bool {
     let t = dt.to_string().to_ascii_lowercase();
     matches!(t.as_str(), "serial" | "bigserial" | "smallserial" | "serial2" | "serial4" | "serial8")
@@ -231,7 +255,7 @@ fn column_def_of(
 ) -> Result<(ColumnDef, Option<SequenceDef>, Option<bool>)> {
     let name = ident(&c.name);
     let ty = SqlType::parse(&c.data_type.to_string())?;
-    let mut col = ColumnDef { name: name.clone(), ty, nullable: true, default: None };
+    let mut col = ColumnDef { name: name.clone(), ty, nullable: true, default: None, missing: None };
     let mut seq = None;
     if is_serial(&c.data_type) {
         let seq_name = format!("{table}_{name}_seq");

@@ -420,6 +420,24 @@ async fn returning_plan(
     plan
 }
 
+/// PostgreSQL allows only assignment casts into a column: booleans do not become numbers or the
+/// other way round (42804).
+fn check_assignment(def: &TableDef, col: usize, from: &SqlType) -> Result<()> {
+    let to = &def.columns[col].ty;
+    let numeric = |t: &SqlType| {
+        matches!(t, SqlType::Int2 | SqlType::Int4 | SqlType::Int8 | SqlType::Float4 | SqlType::Float8 | SqlType::Numeric { .. })
+    };
+    if (matches!(from, SqlType::Bool) && numeric(to)) || (numeric(from) && matches!(to, SqlType::Bool)) {
+        return Err(QuiverError::DatatypeMismatch(format!(
+            "column \"{}\" is of type {} but expression is of type {}",
+            def.columns[col].name,
+            to.display_name(),
+            from.display_name()
+        )));
+    }
+    Ok(())
+}
+
 /// Casts each column to its table type and checks NOT NULL; appends fresh row ids.
 pub(crate) fn finish_rows(s: &Session, def: &TableDef, cols: Vec<ArrayRef>, n: usize) -> Result<RecordBatch> {
     for (c, a) in def.columns.iter().zip(&cols) {
@@ -435,6 +453,19 @@ pub(crate) fn finish_rows(s: &Session, def: &TableDef, cols: Vec<ArrayRef>, n: u
 
 /// The value of a column default for `n` new rows.
 pub(crate) async fn default_values(s: &Session, def: &TableDef, col: usize, n: usize) -> Result<ArrayRef> {
+    default_values_tracked(s, def, col, n, &mut Vec::new()).await
+}
+
+/// Sequence values a statement drew: (sequence, first value, count).
+type SequenceUse = Vec<(String, i64, usize)>;
+
+async fn default_values_tracked(
+    s: &Session,
+    def: &TableDef,
+    col: usize,
+    n: usize,
+    used: &mut SequenceUse,
+) -> Result<ArrayRef> {
     let c = &def.columns[col];
     let target = c.ty.arrow_type();
     let Some(text) = &c.default else {
@@ -446,7 +477,10 @@ pub(crate) async fn default_values(s: &Session, def: &TableDef, col: usize, n: u
         for _ in 0..n {
             vals.push(s.engine.storage.nextval(&name)?);
         }
-        s.txn.lock().sequences.insert(name);
+        s.txn.lock().sequences.insert(name.clone());
+        if let Some(first) = vals.first() {
+            used.push((name, *first, n));
+        }
         let a: ArrayRef = Arc::new(arrow::array::Int64Array::from(vals));
         return cast_array(&a, &SqlType::Int8, &c.ty);
     }
@@ -502,15 +536,37 @@ pub async fn execute(s: &mut Session, plan: &DmlPlan, params: &ParamValues) -> R
             if src_fields.len() > target_cols.len() {
                 return Err(QuiverError::Syntax("INSERT has more expressions than target columns".into()));
             }
-            let mut cols: Vec<ArrayRef> = Vec::with_capacity(def.columns.len());
+            // Provided values first: a bad value must fail before defaults advance sequences.
+            let mut given: Vec<Option<ArrayRef>> = vec![None; def.columns.len()];
             for (j, c) in def.columns.iter().enumerate() {
                 let pos = target_cols.iter().position(|t| *t == j).filter(|p| *p < src_fields.len());
-                cols.push(match (pos, &src) {
-                    (Some(p), Some(b)) => cast_array(b.column(p), &SqlType::of_field(&src_fields[p]), &c.ty)?,
-                    _ => default_values(s, &def, j, n).await?,
+                if let (Some(p), Some(b)) = (pos, &src) {
+                    let from = SqlType::of_field(&src_fields[p]);
+                    check_assignment(&def, j, &from)?;
+                    given[j] = Some(cast_array(b.column(p), &from, &c.ty)?);
+                }
+            }
+            let mut cols: Vec<ArrayRef> = Vec::with_capacity(def.columns.len());
+            let mut used = SequenceUse::new();
+            for (j, g) in given.into_iter().enumerate() {
+                cols.push(match g {
+                    Some(a) => a,
+                    None => default_values_tracked(s, &def, j, n, &mut used).await?,
                 });
             }
             let batch = finish_rows(s, &def, cols, n)?;
+            if on_conflict.is_none() && !used.is_empty() && !def.constraints.is_empty() {
+                // PostgreSQL inserts row by row and stops at the first duplicate, so the rows
+                // after it never draw their sequence values. Give those back, unless another
+                // session drew values since.
+                let all: Vec<usize> = (0..def.constraints.len()).collect();
+                let (hits, dups) = find_conflicts(s, &def, &all, &batch)?;
+                if let Some(k) = (0..n).find(|i| hits[*i].is_some() || dups[*i]) {
+                    for (name, first, count) in &used {
+                        s.engine.storage.rewind_sequence(name, first + *count as i64 - 1, first + k as i64);
+                    }
+                }
+            }
             let (inserted, updated) = match on_conflict {
                 None => (batch, None),
                 Some(oc) => resolve_conflicts(s, &def, oc, batch, params, &mut writes).await?,
@@ -539,7 +595,9 @@ pub async fn execute(s: &mut Session, plan: &DmlPlan, params: &ParamValues) -> R
                 let fields = b.schema();
                 let mut cols = Vec::with_capacity(def.columns.len());
                 for (j, c) in def.columns.iter().enumerate() {
-                    cols.push(cast_array(b.column(j + 1), &SqlType::of_field(fields.field(j + 1)), &c.ty)?);
+                    let from = SqlType::of_field(fields.field(j + 1));
+                    check_assignment(&def, j, &from)?;
+                    cols.push(cast_array(b.column(j + 1), &from, &c.ty)?);
                 }
                 let nb = finish_rows(s, &def, cols, b.num_rows())?;
                 writes.table(def.id).inserts.push(nb.clone());
@@ -586,16 +644,14 @@ pub async fn execute(s: &mut Session, plan: &DmlPlan, params: &ParamValues) -> R
     Ok((writes, output))
 }
 
-/// Applies ON CONFLICT to candidate rows: returns the rows to insert and the updated rows (whose
-/// old versions it adds to `writes` as deletes).
-async fn resolve_conflicts(
+/// For each candidate row: the live row (committed, or this transaction's) it collides with under
+/// any of `constraints`, and whether it repeats a key of an earlier row of the same statement.
+fn find_conflicts(
     s: &Session,
     def: &Arc<TableDef>,
-    oc: &OnConflictPlan,
-    batch: RecordBatch,
-    params: &ParamValues,
-    writes: &mut TxnWrites,
-) -> Result<(RecordBatch, Option<RecordBatch>)> {
+    constraints: &[usize],
+    batch: &RecordBatch,
+) -> Result<(Vec<Option<u64>>, Vec<bool>)> {
     let storage = s.engine.storage.clone();
     let (txn_inserts, txn_deletes) = {
         let txn = s.txn.lock();
@@ -605,16 +661,17 @@ async fn resolve_conflicts(
         }
     };
     let n = batch.num_rows();
-    // For each candidate row: the live row it conflicts with, if any.
     let mut conflict: Vec<Option<u64>> = vec![None; n];
     let mut dup_in_statement: Vec<bool> = vec![false; n];
-    for ci in &oc.constraints {
+    for ci in constraints {
         let c = &def.constraints[*ci];
         let own = UniqueIndex::build(def, c, &txn_inserts)?;
-        let keys = own.encode(def, &batch)?;
-        let committed: Vec<Option<u64>> = storage.with_unique(def.id, |d, idx| {
-            let u = idx.iter().find(|u| u.constraint.name == c.name).ok_or_else(|| QuiverError::Internal("constraint index".into()))?;
-            let _ = d;
+        let keys = own.encode(def, batch)?;
+        let committed: Vec<Option<u64>> = storage.with_unique(def.id, |_, idx| {
+            let u = idx
+                .iter()
+                .find(|u| u.constraint.name == c.name)
+                .ok_or_else(|| QuiverError::Internal("constraint index".into()))?;
             Ok(keys.iter().map(|k| k.as_ref().and_then(|k| u.lookup(k))).collect())
         })?;
         let mut seen: HashMap<Vec<u8>, usize> = HashMap::new();
@@ -626,13 +683,27 @@ async fn resolve_conflicts(
             if conflict[i].is_some() {
                 continue;
             }
-            let hit = own
+            conflict[i] = own
                 .lookup(k)
                 .filter(|r| !txn_deletes.contains(r))
                 .or_else(|| committed[i].filter(|r| !txn_deletes.contains(r)));
-            conflict[i] = hit;
         }
     }
+    Ok((conflict, dup_in_statement))
+}
+
+/// Applies ON CONFLICT to candidate rows: returns the rows to insert and the updated rows (whose
+/// old versions it adds to `writes` as deletes).
+async fn resolve_conflicts(
+    s: &Session,
+    def: &Arc<TableDef>,
+    oc: &OnConflictPlan,
+    batch: RecordBatch,
+    params: &ParamValues,
+    writes: &mut TxnWrites,
+) -> Result<(RecordBatch, Option<RecordBatch>)> {
+    let n = batch.num_rows();
+    let (conflict, dup_in_statement) = find_conflicts(s, def, &oc.constraints, &batch)?;
     match &oc.action {
         ConflictAction::Nothing => {
             let keep: arrow::array::BooleanArray =

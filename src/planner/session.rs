@@ -140,7 +140,7 @@ impl Session {
                 let plan = self.plan_query(stmt.clone()).await?;
                 let plan = names::rename_outputs(&stmt, plan)?;
                 let fields = plan.schema().fields().iter().cloned().collect();
-                (PreparedKind::Query(plan), Some(fields), HashMap::new())
+                (PreparedKind::Query(plan), Some(fields), limit_hints(&stmt))
             }
             Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) => {
                 let p = dml::prepare(self, &stmt).await?;
@@ -361,6 +361,46 @@ pub fn count_placeholders(stmt: &Statement) -> usize {
     v.0
 }
 
+/// `LIMIT $n` and `OFFSET $n` take bigint, as in PostgreSQL.
+fn limit_hints(stmt: &Statement) -> HashMap<usize, SqlType> {
+    use sqlparser::ast::{LimitClause, Visit, Visitor};
+    use std::ops::ControlFlow;
+    struct V(HashMap<usize, SqlType>);
+    impl Visitor for V {
+        type Break = ();
+        fn pre_visit_query(&mut self, q: &sqlparser::ast::Query) -> ControlFlow<()> {
+            let mut add = |e: &Expr| {
+                if let Expr::Value(v) = e {
+                    if let Value::Placeholder(p) = &v.value {
+                        if let Some(n) = p.strip_prefix('$').and_then(|n| n.parse().ok()) {
+                            self.0.insert(n, SqlType::Int8);
+                        }
+                    }
+                }
+            };
+            match &q.limit_clause {
+                Some(LimitClause::LimitOffset { limit, offset, .. }) => {
+                    if let Some(l) = limit {
+                        add(l);
+                    }
+                    if let Some(o) = offset {
+                        add(&o.value);
+                    }
+                }
+                Some(LimitClause::OffsetCommaLimit { offset, limit }) => {
+                    add(offset);
+                    add(limit);
+                }
+                None => {}
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut v = V(HashMap::new());
+    let _ = stmt.visit(&mut v);
+    v.0
+}
+
 /// Whether a query is a bare VALUES list (INSERT sources).
 pub fn is_values(q: &sqlparser::ast::Query) -> bool {
     matches!(q.body.as_ref(), SetExpr::Values(_))
@@ -382,6 +422,8 @@ fn build_state(
     config.options_mut().sql_parser.dialect = datafusion::config::Dialect::PostgreSQL;
     config.options_mut().sql_parser.enable_ident_normalization = true;
     config.options_mut().execution.time_zone = Some("+00:00".into());
+    // Round-robin repartitioning would shuffle rows of unordered scans.
+    config.options_mut().optimizer.enable_round_robin_repartition = false;
 
     let pg = Arc::new(PgCatalog::new(engine.storage.clone(), settings.clone()));
     let public = Arc::new(QuiverSchema::new(engine.storage.clone(), "public", txn.clone(), with_row_id)

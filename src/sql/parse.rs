@@ -13,8 +13,8 @@ use std::ops::ControlFlow;
 
 use sqlparser::ast::{
     CastKind, DataType, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
-    FunctionArguments, Ident, ObjectName, ObjectNamePart, Statement, Value, VisitMut,
-    VisitorMut,
+    FunctionArguments, Ident, ObjectName, ObjectNamePart, Statement, TableAliasColumnDef,
+    TableFactor, Value, VisitMut, VisitorMut,
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::{Parser, ParserError};
@@ -222,6 +222,17 @@ struct Rewriter;
 impl VisitorMut for Rewriter {
     type Break = ();
 
+    /// `FROM generate_series(1, 3) i`: in PostgreSQL the alias of a single-column function also
+    /// names its column.
+    fn post_visit_table_factor(&mut self, tf: &mut TableFactor) -> ControlFlow<()> {
+        if let TableFactor::Table { args: Some(_), alias: Some(a), .. } = tf {
+            if a.columns.is_empty() {
+                a.columns = vec![TableAliasColumnDef::from_name(a.name.value.clone())];
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
         match expr {
             Expr::Cast { kind, expr: inner, data_type, .. }
@@ -253,6 +264,12 @@ impl VisitorMut for Rewriter {
                 }
                 if let Some(t) = custom_cast_type(data_type) {
                     *expr = call(CAST_FN, vec![(**inner).clone(), string_lit(&t)]);
+                }
+            }
+            // B'0101': a bit string.
+            Expr::Value(v) if matches!(v.value, Value::SingleQuotedByteStringLiteral(_)) => {
+                if let Value::SingleQuotedByteStringLiteral(bits) = &v.value {
+                    *expr = call(CAST_FN, vec![string_lit(bits), string_lit("varbit")]);
                 }
             }
             Expr::Function(f) => {

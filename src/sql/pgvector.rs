@@ -681,9 +681,9 @@ pub fn format_float8(v: f64) -> String {
     } else if v.is_infinite() {
         out.push_str(if v > 0.0 { "Infinity" } else { "-Infinity" });
     } else {
-        let mut sci = StackBuf::new();
-        let _ = write!(sci, "{:e}", v.abs());
-        push_shortest(&mut out, v.is_sign_negative(), sci.as_str(), 15);
+        let mut b = ryu::Buffer::new();
+        let sci = ryu_to_sci(b.format_finite(v.abs()));
+        push_shortest(&mut out, v.is_sign_negative(), &sci, 15);
     }
     out
 }
@@ -694,15 +694,33 @@ fn push_float4(out: &mut String, v: f32) {
     } else if v.is_infinite() {
         out.push_str(if v > 0.0 { "Infinity" } else { "-Infinity" });
     } else {
-        let mut sci = StackBuf::new();
-        let _ = write!(sci, "{:e}", v.abs());
-        push_shortest(out, v.is_sign_negative(), sci.as_str(), 6);
+        let mut b = ryu::Buffer::new();
+        let sci = ryu_to_sci(b.format_finite(v.abs()));
+        push_shortest(out, v.is_sign_negative(), &sci, 6);
     }
 }
 
 /// Lays out Rust's shortest round-trip scientific form (`1.2345e-5`, `1e20`, `0e0`), whose digits
 /// are those Ryu picks, the way PostgreSQL's `d2s.c` / `f2s.c` `to_chars` does: fixed-point when
 /// `-4 <= exponent < fixed_max_exp`, else `d[.ddd]e±XX` with at least two exponent digits.
+/// Ryu's shortest digits (the algorithm PostgreSQL uses, including its round-half-even choice
+/// between equally short candidates), as `DIGITSeEXP` with the decimal point after the first digit.
+fn ryu_to_sci(r: &str) -> String {
+    let (m, e) = match r.split_once('e') {
+        Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
+        None => (r, 0),
+    };
+    let (int, frac) = m.split_once('.').unwrap_or((m, ""));
+    let all: String = format!("{int}{frac}");
+    let lead = all.len() - all.trim_start_matches('0').len();
+    let digits = all.trim_start_matches('0').trim_end_matches('0');
+    if digits.is_empty() {
+        return "0e0".into();
+    }
+    let exp = e + int.len() as i32 - 1 - lead as i32;
+    format!("{digits}e{exp}")
+}
+
 fn push_shortest(out: &mut String, negative: bool, sci: &str, fixed_max_exp: i32) {
     let (mantissa, exp) = match sci.split_once('e') {
         Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
@@ -763,38 +781,6 @@ fn push_shortest(out: &mut String, negative: bool, sci: &str, fixed_max_exp: i32
     }
 }
 
-/// A small fixed buffer for formatting one float without allocating.
-struct StackBuf {
-    buf: [u8; 64],
-    len: usize,
-}
-
-impl StackBuf {
-    fn new() -> Self {
-        StackBuf {
-            buf: [0; 64],
-            len: 0,
-        }
-    }
-
-    fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("0e0")
-    }
-}
-
-impl std::fmt::Write for StackBuf {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        let bytes = s.as_bytes();
-        let end = self
-            .len
-            .checked_add(bytes.len())
-            .filter(|&end| end <= self.buf.len())
-            .ok_or(std::fmt::Error)?;
-        self.buf[self.len..end].copy_from_slice(bytes);
-        self.len = end;
-        Ok(())
-    }
-}
 
 // ============================================================================================
 // Binary wire formats

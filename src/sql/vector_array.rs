@@ -133,7 +133,7 @@ pub fn vectors_of(array: &dyn Array) -> Result<Vec<Option<Vec<f32>>>> {
             match x {
                 Some(x) => v.push(*x),
                 None => {
-                    return Err(QuiverError::DataException(
+                    return Err(QuiverError::NullValueNotAllowed(
                         "array must not contain nulls".into(),
                     ))
                 }

@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::types::SqlType;
 
+/// Storage-schema field metadata: the text of the value older rows read for a column added later.
+pub const MISSING_VALUE_KEY: &str = "quiver_missing";
+
 /// Name of the hidden row-identity column carried by growing batches and segment files.
 pub const ROW_ID: &str = "__row_id";
 
@@ -22,6 +25,10 @@ pub struct ColumnDef {
     /// The DEFAULT expression as SQL text (`nextval('t_id_seq')` for serial columns).
     #[serde(default)]
     pub default: Option<String>,
+    /// For a column added by ALTER TABLE with a default: the value (as text) that rows stored
+    /// before the column existed read as (PostgreSQL's "missing value").
+    #[serde(default)]
+    pub missing: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -89,8 +96,21 @@ impl TableDef {
 
     /// The stored schema: the user columns followed by [`ROW_ID`].
     pub fn storage_schema(&self) -> SchemaRef {
-        let mut fields: Vec<Field> =
-            self.columns.iter().map(|c| c.ty.field(&c.name, true)).collect();
+        let mut fields: Vec<Field> = self
+            .columns
+            .iter()
+            .map(|c| {
+                let f = c.ty.field(&c.name, true);
+                match &c.missing {
+                    Some(v) => {
+                        let mut md = f.metadata().clone();
+                        md.insert(MISSING_VALUE_KEY.to_string(), v.clone());
+                        f.with_metadata(md)
+                    }
+                    None => f,
+                }
+            })
+            .collect();
         fields.push(Field::new(ROW_ID, DataType::UInt64, false));
         Arc::new(Schema::new(fields))
     }

@@ -422,6 +422,16 @@ impl Storage {
         Ok(s.last)
     }
 
+    /// Gives back sequence values a failed statement drew but PostgreSQL would not have: sets
+    /// `last` to `to` if it is still `expected` (no other session drew since).
+    pub fn rewind_sequence(&self, name: &str, expected: i64, to: i64) {
+        if let Some(s) = self.sequences.lock().get_mut(name) {
+            if s.last == expected && to <= expected {
+                s.last = to;
+            }
+        }
+    }
+
     pub fn setval(&self, name: &str, value: i64) -> Result<i64> {
         let mut seqs = self.sequences.lock();
         let s = seqs

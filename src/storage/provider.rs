@@ -179,13 +179,9 @@ impl TableProvider for QuiverTable {
             None if !self.with_row_id => Some((0..self.def.columns.len()).collect()),
             None => None,
         };
-        // Spread rows over partitions so that DataFusion's operators use every core.
-        let parts = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-        let mut partitions: Vec<Vec<RecordBatch>> = vec![vec![]; parts.min(batches.len()).max(1)];
-        let n = partitions.len();
-        for (i, b) in batches.into_iter().enumerate() {
-            partitions[i % n].push(b);
-        }
+        // One partition keeps rows in insertion order (what PostgreSQL users see from a heap
+        // scan); operators above still parallelise by hash repartitioning.
+        let partitions = vec![batches];
         Ok(MemorySourceConfig::try_new_exec(&partitions, self.full_schema.clone(), projection)?)
     }
 }

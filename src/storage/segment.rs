@@ -57,7 +57,16 @@ pub fn adapt_batch(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatc
                     Ok(arrow::compute::cast(c, f.data_type())?)
                 }
             }
-            Err(_) => Ok(new_null_array(f.data_type(), batch.num_rows())),
+            Err(_) => match f.metadata().get(crate::storage::catalog::MISSING_VALUE_KEY) {
+                // Stored before the column existed: the default it was added with.
+                Some(v) => {
+                    let text: ArrayRef =
+                        Arc::new(arrow::array::StringArray::from(vec![v.as_str(); batch.num_rows()]));
+                    let ty = crate::types::SqlType::of_field(f);
+                    crate::sql::cast::cast_array(&text, &crate::types::SqlType::Text, &ty)
+                }
+                None => Ok(new_null_array(f.data_type(), batch.num_rows())),
+            },
         })
         .collect::<Result<_>>()?;
     Ok(RecordBatch::try_new_with_options(

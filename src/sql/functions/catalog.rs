@@ -232,6 +232,23 @@ pub fn udfs() -> Vec<ScalarUDF> {
             }),
         )
         .udf(),
+        SqlFn::new(
+            "pg_typeof",
+            Volatility::Immutable,
+            Arc::new(|_: &[FieldRef], _| Ok(Field::new("pg_typeof", DataType::Utf8, true))),
+            Arc::new(|_: &[ArrayRef], fields: &[FieldRef], _: &Field, rows| {
+                let name = match fields.first() {
+                    Some(f) if f.data_type() == &DataType::Null => "unknown".to_string(),
+                    Some(f) => {
+                        let t = SqlType::of_field(f);
+                        regtype_name(t.oid()).unwrap_or_else(|| t.display_name())
+                    }
+                    None => "unknown".to_string(),
+                };
+                Ok(Arc::new(StringArray::from(vec![name; rows])) as ArrayRef)
+            }),
+        )
+        .udf(),
         bool_fn("pg_table_is_visible"),
         bool_fn("pg_type_is_visible"),
         bool_fn("has_table_privilege"),

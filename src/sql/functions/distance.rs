@@ -74,7 +74,15 @@ fn udf(f: DistanceFn) -> ScalarUDF {
 
 /// The common operand type, or 42883 when the pair is not supported.
 fn resolve(f: DistanceFn, fields: &[FieldRef]) -> Result<SqlType> {
-    let t = arg_types(fields);
+    let mut t = arg_types(fields);
+    // A vector that lost its type on the way (a scalar subquery, a CTE column) reads as real[]:
+    // it takes the other operand's vector type.
+    for (i, j) in [(0, 1), (1, 0)] {
+        if matches!(&t[i], SqlType::Array(e) if **e == SqlType::Float4) && t[j].is_vector_like() {
+            t[i] = t[j].clone();
+        }
+    }
+    let t = t;
     let pick = |x: &SqlType| -> Option<SqlType> {
         match x {
             SqlType::Vector(_) => Some(SqlType::Vector(None)),
@@ -103,7 +111,10 @@ fn resolve(f: DistanceFn, fields: &[FieldRef]) -> Result<SqlType> {
 
 fn eval(f: DistanceFn, args: &[ArrayRef], fields: &[FieldRef], rows: usize) -> Result<ArrayRef> {
     let ty = resolve(f, fields)?;
-    let types = arg_types(fields);
+    let types: Vec<SqlType> = arg_types(fields)
+        .into_iter()
+        .map(|t| if matches!(&t, SqlType::Array(e) if **e == SqlType::Float4) { ty.clone() } else { t })
+        .collect();
     let a = cast_array(&args[0], &types[0], &ty)?;
     let b = cast_array(&args[1], &types[1], &ty)?;
     let (la, lb) = (a.len(), b.len());
@@ -163,6 +174,9 @@ fn dense(f: DistanceFn, x: &[f32], y: &[f32], type_name: &'static str) -> Result
     if x.len() != y.len() {
         return Err(QuiverError::DifferentDimensions { type_name, left: x.len(), right: y.len() });
     }
+    if x.len() < SEQUENTIAL_BELOW {
+        return Ok(sequential(f, x, y));
+    }
     Ok(match f {
         DistanceFn::L2 => (metric::l2_squared(x, y) as f64).sqrt(),
         DistanceFn::InnerProduct => metric::dot(x, y) as f64,
@@ -173,6 +187,35 @@ fn dense(f: DistanceFn, x: &[f32], y: &[f32], type_name: &'static str) -> Result
             return Err(QuiverError::Internal("bit distance on floats".into()))
         }
     })
+}
+
+/// Below this many dimensions pgvector's compiled loops never reach their vector body: they add
+/// in order — with fused multiply-adds in the inner-product and cosine loops (pgvector builds
+/// those with an FMA target clone) and without in the L2 loop. Doing the same gives the same last
+/// bits in SQL output.
+const SEQUENTIAL_BELOW: usize = 16;
+
+fn sequential(f: DistanceFn, x: &[f32], y: &[f32]) -> f64 {
+    let (mut ab, mut aa, mut bb, mut l2, mut l1) = (0f32, 0f32, 0f32, 0f32, 0f32);
+    for (p, q) in x.iter().zip(y) {
+        ab = p.mul_add(*q, ab);
+        aa = p.mul_add(*p, aa);
+        bb = q.mul_add(*q, bb);
+        let d = p - q;
+        l2 += d * d;
+        l1 += d.abs();
+    }
+    match f {
+        DistanceFn::L2 => (l2 as f64).sqrt(),
+        DistanceFn::InnerProduct => ab as f64,
+        DistanceFn::NegativeInnerProduct => -(ab as f64),
+        DistanceFn::Cosine => {
+            let sim = ab as f64 / ((aa as f64) * (bb as f64)).sqrt();
+            1.0 - sim.clamp(-1.0, 1.0)
+        }
+        DistanceFn::L1 => l1 as f64,
+        DistanceFn::Hamming | DistanceFn::Jaccard => f64::NAN,
+    }
 }
 
 fn sparse(f: DistanceFn, x: &SparseVec, y: &SparseVec) -> Result<f64> {

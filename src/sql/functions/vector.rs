@@ -33,7 +33,61 @@ pub fn udfs() -> Vec<ScalarUDF> {
         arith("vector_sub", Arith::Sub),
         arith("vector_mul", Arith::Mul),
         arith("vector_concat", Arith::Concat),
+        array_fill(),
     ]
+}
+
+/// PostgreSQL's `array_fill(value, dims)` for one-dimensional arrays.
+fn array_fill() -> ScalarUDF {
+    SqlFn::new(
+        "array_fill",
+        Volatility::Immutable,
+        Arc::new(|fields: &[FieldRef], _| {
+            if fields.len() != 2 {
+                return Err(no_such_function("array_fill", fields));
+            }
+            Ok(Field::new(
+                "array_fill",
+                DataType::List(Arc::new(Field::new_list_field(fields[0].data_type().clone(), true))),
+                true,
+            ))
+        }),
+        Arc::new(|args: &[ArrayRef], _fields: &[FieldRef], ret: &Field, rows| {
+            let dims = vectors_of(args[1].as_ref())?;
+            let DataType::List(item) = ret.data_type() else {
+                return Err(QuiverError::Internal("array_fill return type".into()));
+            };
+            let mut scalars = Vec::with_capacity(rows);
+            for i in 0..rows {
+                let d = match &dims[bidx(dims.len(), i)] {
+                    Some(d) if d.len() == 1 => d[0] as i64,
+                    Some(_) => {
+                        return Err(QuiverError::FeatureNotSupported(
+                            "array_fill supports one-dimensional arrays".into(),
+                        ))
+                    }
+                    None => {
+                        return Err(QuiverError::DataException(
+                            "dimension array or low bound array cannot be null".into(),
+                        ))
+                    }
+                };
+                if !(0..=100_000_000).contains(&d) {
+                    return Err(QuiverError::ProgramLimitExceeded("array size exceeds the maximum allowed".into()));
+                }
+                let v = ScalarValue::try_from_array(&args[0], bidx(args[0].len(), i))?;
+                let values = v.to_array_of_size(d as usize)?;
+                scalars.push(ScalarValue::List(Arc::new(arrow::array::ListArray::new(
+                    item.clone(),
+                    arrow::buffer::OffsetBuffer::from_lengths([d as usize]),
+                    values,
+                    None,
+                ))));
+            }
+            Ok(ScalarValue::iter_to_array(scalars)?)
+        }),
+    )
+    .udf()
 }
 
 /// A vector-family argument: its type, or the type a text literal takes by default.
