@@ -9,6 +9,7 @@ mod pgvec;
 mod util;
 
 mod binary_results;
+mod clients;
 mod concurrency;
 mod copy;
 mod extended;
