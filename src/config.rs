@@ -38,7 +38,10 @@ impl Default for Config {
 impl Config {
     pub fn from_file(path: &Path) -> Result<Config> {
         let text = std::fs::read_to_string(path).map_err(|e| {
-            QuiverError::Io(format!("could not read config file \"{}\": {e}", path.display()))
+            QuiverError::Io(format!(
+                "could not read config file \"{}\": {e}",
+                path.display()
+            ))
         })?;
         toml::from_str(&text).map_err(|e| {
             QuiverError::InvalidParameterValue(format!(

@@ -28,8 +28,10 @@ impl Engine {
                 sync_commit: config.sync_commit,
             },
         )?;
-        let mut udfs: Vec<Arc<ScalarUDF>> =
-            functions::builtin_udfs().into_iter().map(Arc::new).collect();
+        let mut udfs: Vec<Arc<ScalarUDF>> = functions::builtin_udfs()
+            .into_iter()
+            .map(Arc::new)
+            .collect();
         udfs.extend(functions::catalog::udfs().into_iter().map(Arc::new));
         Ok(Arc::new(Engine {
             storage: Arc::new(storage),

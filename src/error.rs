@@ -46,7 +46,11 @@ pub enum QuiverError {
     #[error("expected {expected} dimensions, not {actual}")]
     DimensionMismatch { expected: usize, actual: usize },
     #[error("different {type_name} dimensions {left} and {right}")]
-    DifferentDimensions { type_name: &'static str, left: usize, right: usize },
+    DifferentDimensions {
+        type_name: &'static str,
+        left: usize,
+        right: usize,
+    },
     #[error("NaN not allowed in {0}")]
     NanNotAllowed(&'static str),
     #[error("infinite value not allowed in {0}")]
@@ -82,7 +86,9 @@ pub enum QuiverError {
     CardinalityViolation(String),
     #[error("{0}")]
     NullValueNotAllowed(String),
-    #[error("null value in column \"{column}\" of relation \"{table}\" violates not-null constraint")]
+    #[error(
+        "null value in column \"{column}\" of relation \"{table}\" violates not-null constraint"
+    )]
     NotNullViolation { table: String, column: String },
 
     // ---- transactions and sessions ------------------------------------------------------------

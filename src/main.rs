@@ -8,7 +8,11 @@ use quiver::engine::Engine;
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
-#[command(name = "quiver", version, about = "A vector database that speaks PostgreSQL and pgvector")]
+#[command(
+    name = "quiver",
+    version,
+    about = "A vector database that speaks PostgreSQL and pgvector"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -35,13 +39,14 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = ctrl_c.await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = ctrl_c => {},
             _ = term.recv() => {},
@@ -54,11 +59,17 @@ async fn shutdown_signal() {
 
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
         .with_target(false)
         .init();
     let cli = Cli::parse();
-    let Command::Serve { listen, data_dir, config } = cli.command;
+    let Command::Serve {
+        listen,
+        data_dir,
+        config,
+    } = cli.command;
     let mut cfg = match config {
         Some(path) => match Config::from_file(&path) {
             Ok(c) => c,
@@ -75,7 +86,10 @@ fn main() -> std::process::ExitCode {
     if let Some(d) = data_dir {
         cfg.data_dir = d;
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("quiver: could not start the runtime: {e}");

@@ -44,7 +44,10 @@ pub enum SqlType {
     Float4,
     Float8,
     /// `numeric(p, s)`; `None` precision is unconstrained numeric.
-    Numeric { precision: Option<u8>, scale: Option<i8> },
+    Numeric {
+        precision: Option<u8>,
+        scale: Option<i8>,
+    },
     Text,
     Varchar(Option<u32>),
     Char(Option<u32>),
@@ -118,7 +121,10 @@ impl SqlType {
                         )));
                     }
                 }
-                SqlType::Numeric { precision: p.map(|p| p as u8), scale: s }
+                SqlType::Numeric {
+                    precision: p.map(|p| p as u8),
+                    scale: s,
+                }
             }
             "text" | "name" | "citext" => SqlType::Text,
             "varchar" | "character varying" => SqlType::Varchar(m0("varchar")?),
@@ -142,7 +148,11 @@ impl SqlType {
             other => return Err(QuiverError::UndefinedType(other.to_string())),
         };
         if let SqlType::Vector(Some(d)) | SqlType::Halfvec(Some(d)) = ty {
-            let name = if matches!(ty, SqlType::Vector(_)) { "vector" } else { "halfvec" };
+            let name = if matches!(ty, SqlType::Vector(_)) {
+                "vector"
+            } else {
+                "halfvec"
+            };
             if d < 1 {
                 return Err(QuiverError::InvalidParameterValue(format!(
                     "dimensions for type {name} must be at least 1"
@@ -166,10 +176,15 @@ impl SqlType {
             SqlType::Int8 => "bigint".into(),
             SqlType::Float4 => "real".into(),
             SqlType::Float8 => "double precision".into(),
-            SqlType::Numeric { precision: Some(p), scale } => {
+            SqlType::Numeric {
+                precision: Some(p),
+                scale,
+            } => {
                 format!("numeric({p},{})", scale.unwrap_or(0))
             }
-            SqlType::Numeric { precision: None, .. } => "numeric".into(),
+            SqlType::Numeric {
+                precision: None, ..
+            } => "numeric".into(),
             SqlType::Text => "text".into(),
             SqlType::Varchar(Some(n)) => format!("character varying({n})"),
             SqlType::Varchar(None) => "character varying".into(),
@@ -242,9 +257,10 @@ impl SqlType {
     pub fn typmod(&self) -> i32 {
         match self {
             SqlType::Varchar(Some(n)) | SqlType::Char(Some(n)) => *n as i32 + 4,
-            SqlType::Numeric { precision: Some(p), scale } => {
-                (((*p as i32) << 16) | (scale.unwrap_or(0) as i32 & 0xffff)) + 4
-            }
+            SqlType::Numeric {
+                precision: Some(p),
+                scale,
+            } => (((*p as i32) << 16) | (scale.unwrap_or(0) as i32 & 0xffff)) + 4,
             SqlType::Vector(Some(d))
             | SqlType::Halfvec(Some(d))
             | SqlType::Sparsevec(Some(d))
@@ -263,12 +279,13 @@ impl SqlType {
             SqlType::Int8 => DataType::Int64,
             SqlType::Float4 => DataType::Float32,
             SqlType::Float8 => DataType::Float64,
-            SqlType::Numeric { precision: Some(p), scale } => {
-                DataType::Decimal128(*p, scale.unwrap_or(0))
-            }
-            SqlType::Numeric { precision: None, .. } => {
-                DataType::Decimal128(38, NUMERIC_DEFAULT_SCALE)
-            }
+            SqlType::Numeric {
+                precision: Some(p),
+                scale,
+            } => DataType::Decimal128(*p, scale.unwrap_or(0)),
+            SqlType::Numeric {
+                precision: None, ..
+            } => DataType::Decimal128(38, NUMERIC_DEFAULT_SCALE),
             SqlType::Text
             | SqlType::Varchar(_)
             | SqlType::Char(_)
@@ -282,10 +299,10 @@ impl SqlType {
             SqlType::Date => DataType::Date32,
             SqlType::Time => DataType::Time64(TimeUnit::Microsecond),
             SqlType::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, None),
-            SqlType::Timestamptz => DataType::Timestamp(TimeUnit::Microsecond, Some("+00:00".into())),
-            SqlType::Interval => {
-                DataType::Interval(arrow::datatypes::IntervalUnit::MonthDayNano)
+            SqlType::Timestamptz => {
+                DataType::Timestamp(TimeUnit::Microsecond, Some("+00:00".into()))
             }
+            SqlType::Interval => DataType::Interval(arrow::datatypes::IntervalUnit::MonthDayNano),
             SqlType::Oid => DataType::UInt32,
             SqlType::Vector(d) => float_list(DataType::Float32, *d),
             SqlType::Halfvec(d) => float_list(DataType::Float16, *d),
@@ -376,16 +393,23 @@ impl SqlType {
             DataType::UInt32 => SqlType::Oid,
             DataType::Float16 | DataType::Float32 => SqlType::Float4,
             DataType::Float64 => SqlType::Float8,
-            DataType::Decimal32(p, s)
-            | DataType::Decimal64(p, s)
-            | DataType::Decimal128(p, s) => {
+            DataType::Decimal32(p, s) | DataType::Decimal64(p, s) | DataType::Decimal128(p, s) => {
                 if *s == NUMERIC_DEFAULT_SCALE && *p == 38 {
-                    SqlType::Numeric { precision: None, scale: None }
+                    SqlType::Numeric {
+                        precision: None,
+                        scale: None,
+                    }
                 } else {
-                    SqlType::Numeric { precision: Some(*p), scale: Some(*s) }
+                    SqlType::Numeric {
+                        precision: Some(*p),
+                        scale: Some(*s),
+                    }
                 }
             }
-            DataType::Decimal256(_, _) => SqlType::Numeric { precision: None, scale: None },
+            DataType::Decimal256(_, _) => SqlType::Numeric {
+                precision: None,
+                scale: None,
+            },
             DataType::Binary | DataType::LargeBinary | DataType::BinaryView => SqlType::Bytea,
             DataType::FixedSizeBinary(_) => SqlType::Bytea,
             DataType::Date32 | DataType::Date64 => SqlType::Date,
@@ -401,7 +425,10 @@ impl SqlType {
     }
 
     pub fn is_vector_like(&self) -> bool {
-        matches!(self, SqlType::Vector(_) | SqlType::Halfvec(_) | SqlType::Sparsevec(_))
+        matches!(
+            self,
+            SqlType::Vector(_) | SqlType::Halfvec(_) | SqlType::Sparsevec(_)
+        )
     }
 
     /// The type OID on the wire.
@@ -478,7 +505,10 @@ impl SqlType {
             1186 => SqlType::Interval,
             1560 => SqlType::Bit(None),
             1562 => SqlType::Varbit(None),
-            1700 => SqlType::Numeric { precision: None, scale: None },
+            1700 => SqlType::Numeric {
+                precision: None,
+                scale: None,
+            },
             2950 => SqlType::Uuid,
             18 => SqlType::InternalChar,
             3802 => SqlType::Jsonb,
@@ -568,8 +598,20 @@ mod tests {
     #[test]
     fn parse_round_trips_through_fields() {
         for t in [
-            "vector(3)", "vector", "halfvec(4)", "sparsevec(5)", "bit(3)", "int4", "bigint",
-            "numeric(10,2)", "numeric", "varchar(5)", "jsonb", "uuid", "real[]", "timestamptz",
+            "vector(3)",
+            "vector",
+            "halfvec(4)",
+            "sparsevec(5)",
+            "bit(3)",
+            "int4",
+            "bigint",
+            "numeric(10,2)",
+            "numeric",
+            "varchar(5)",
+            "jsonb",
+            "uuid",
+            "real[]",
+            "timestamptz",
         ] {
             let ty = SqlType::parse(t).unwrap();
             let f = ty.field("c", true);
@@ -579,9 +621,20 @@ mod tests {
 
     #[test]
     fn oids_round_trip() {
-        for t in ["vector", "halfvec", "sparsevec", "int8", "text", "float4[]", "jsonb"] {
+        for t in [
+            "vector",
+            "halfvec",
+            "sparsevec",
+            "int8",
+            "text",
+            "float4[]",
+            "jsonb",
+        ] {
             let ty = SqlType::parse(t).unwrap();
-            assert_eq!(SqlType::from_oid(ty.oid()).map(|t| t.type_name()), Some(ty.type_name()));
+            assert_eq!(
+                SqlType::from_oid(ty.oid()).map(|t| t.type_name()),
+                Some(ty.type_name())
+            );
         }
     }
 
@@ -589,6 +642,9 @@ mod tests {
     fn bad_types_are_errors() {
         assert!(SqlType::parse("vector(0)").is_err());
         assert!(SqlType::parse("vector(16001)").is_err());
-        assert!(matches!(SqlType::parse("nosuchtype"), Err(QuiverError::UndefinedType(_))));
+        assert!(matches!(
+            SqlType::parse("nosuchtype"),
+            Err(QuiverError::UndefinedType(_))
+        ));
     }
 }

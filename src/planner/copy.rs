@@ -9,7 +9,9 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, RecordBatch, StringArray};
 use bytes::{BufMut, Bytes, BytesMut};
 use datafusion::common::{ParamValues, ScalarValue};
-use sqlparser::ast::{CopyLegacyCsvOption, CopyLegacyOption, CopyOption, CopySource, CopyTarget, Statement};
+use sqlparser::ast::{
+    CopyLegacyCsvOption, CopyLegacyOption, CopyOption, CopySource, CopyTarget, Statement,
+};
 
 use crate::error::{QuiverError, Result};
 use crate::planner::ddl::{ident, object_name};
@@ -46,7 +48,8 @@ pub struct CopyOptions {
 impl CopyOptions {
     fn parse(stmt_options: &[CopyOption], legacy: &[CopyLegacyOption]) -> Result<CopyOptions> {
         let mut format = CopyFormat::Text;
-        let (mut delimiter, mut null, mut header, mut quote, mut escape) = (None, None, false, b'"', None);
+        let (mut delimiter, mut null, mut header, mut quote, mut escape) =
+            (None, None, false, b'"', None);
         for o in stmt_options {
             match o {
                 CopyOption::Format(f) => {
@@ -68,7 +71,9 @@ impl CopyOptions {
                 CopyOption::Escape(c) => escape = Some(*c as u8),
                 CopyOption::Encoding(_) | CopyOption::Freeze(_) => {}
                 other => {
-                    return Err(QuiverError::FeatureNotSupported(format!("COPY option {other} is not supported")))
+                    return Err(QuiverError::FeatureNotSupported(format!(
+                        "COPY option {other} is not supported"
+                    )))
                 }
             }
         }
@@ -90,7 +95,9 @@ impl CopyOptions {
                 CopyLegacyOption::Null(n) => null = Some(n.clone()),
                 CopyLegacyOption::Header => header = true,
                 other => {
-                    return Err(QuiverError::FeatureNotSupported(format!("COPY option {other} is not supported")))
+                    return Err(QuiverError::FeatureNotSupported(format!(
+                        "COPY option {other} is not supported"
+                    )))
                 }
             }
         }
@@ -122,7 +129,15 @@ pub struct CopyOut {
 }
 
 pub async fn start(s: &mut Session, stmt: &Statement, _params: &ParamValues) -> Result<Output> {
-    let Statement::Copy { source, to, target, options, legacy_options, .. } = stmt else {
+    let Statement::Copy {
+        source,
+        to,
+        target,
+        options,
+        legacy_options,
+        ..
+    } = stmt
+    else {
         return Err(QuiverError::Internal("not COPY".into()));
     };
     let opts = CopyOptions::parse(options, legacy_options)?;
@@ -132,35 +147,63 @@ pub async fn start(s: &mut Session, stmt: &Statement, _params: &ParamValues) -> 
                 "COPY FROM a file is not supported; use COPY FROM STDIN (psql's \\copy)".into(),
             ));
         }
-        let CopySource::Table { table_name, columns } = source else {
+        let CopySource::Table {
+            table_name,
+            columns,
+        } = source
+        else {
             return Err(QuiverError::Syntax("COPY FROM needs a table".into()));
         };
         let (schema, name) = object_name(table_name)?;
-        let def = s.engine.storage.table_def(&schema, &name).ok_or(QuiverError::UndefinedTable(name))?;
+        let def = s
+            .engine
+            .storage
+            .table_def(&schema, &name)
+            .ok_or(QuiverError::UndefinedTable(name))?;
         let cols = if columns.is_empty() {
             (0..def.columns.len()).collect()
         } else {
             columns
                 .iter()
-                .map(|c| def.column_index(&ident(c)).ok_or_else(|| QuiverError::UndefinedColumn(ident(c))))
+                .map(|c| {
+                    def.column_index(&ident(c))
+                        .ok_or_else(|| QuiverError::UndefinedColumn(ident(c)))
+                })
                 .collect::<Result<_>>()?
         };
-        return Ok(Output::CopyIn(CopyIn { table: def, columns: cols, options: opts }));
+        return Ok(Output::CopyIn(CopyIn {
+            table: def,
+            columns: cols,
+            options: opts,
+        }));
     }
     if !matches!(target, CopyTarget::Stdout) {
-        return Err(QuiverError::FeatureNotSupported("COPY TO a file is not supported; use COPY TO STDOUT".into()));
+        return Err(QuiverError::FeatureNotSupported(
+            "COPY TO a file is not supported; use COPY TO STDOUT".into(),
+        ));
     }
     let sql = match source {
-        CopySource::Table { table_name, columns } => {
-            let cols = if columns.is_empty() { "*".to_string() } else {
-                columns.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ")
+        CopySource::Table {
+            table_name,
+            columns,
+        } => {
+            let cols = if columns.is_empty() {
+                "*".to_string()
+            } else {
+                columns
+                    .iter()
+                    .map(|c| c.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             };
             format!("SELECT {cols} FROM {table_name}")
         }
         CopySource::Query(q) => q.to_string(),
     };
     let mut stmts = crate::sql::parse::parse(&sql)?;
-    let stmt = stmts.pop().ok_or_else(|| QuiverError::Internal("empty COPY query".into()))?;
+    let stmt = stmts
+        .pop()
+        .ok_or_else(|| QuiverError::Internal("empty COPY query".into()))?;
     let plan = s.plan_query(stmt).await?;
     let fields: Vec<_> = plan.schema().fields().iter().cloned().collect();
     let batches = s.run_plan(plan).await?;
@@ -179,8 +222,12 @@ pub async fn start(s: &mut Session, stmt: &Statement, _params: &ParamValues) -> 
     }
     let mut rows = 0;
     for b in &batches {
-        let cols: Vec<ArrayRef> =
-            b.columns().iter().zip(&types).map(|(c, t)| normalize(c, t)).collect::<Result<_>>()?;
+        let cols: Vec<ArrayRef> = b
+            .columns()
+            .iter()
+            .zip(&types)
+            .map(|(c, t)| normalize(c, t))
+            .collect::<Result<_>>()?;
         for i in 0..b.num_rows() {
             match opts.format {
                 CopyFormat::Binary => {
@@ -201,7 +248,9 @@ pub async fn start(s: &mut Session, stmt: &Statement, _params: &ParamValues) -> 
                         }
                         match text_value(c.as_ref(), t, i)? {
                             None => buf.put_slice(opts.null.as_bytes()),
-                            Some(v) if opts.format == CopyFormat::Csv => buf.put_slice(csv_quote(&v, &opts).as_bytes()),
+                            Some(v) if opts.format == CopyFormat::Csv => {
+                                buf.put_slice(csv_quote(&v, &opts).as_bytes())
+                            }
                             Some(v) => text_escape(&v, opts.delimiter, &mut buf),
                         }
                     }
@@ -217,7 +266,12 @@ pub async fn start(s: &mut Session, stmt: &Statement, _params: &ParamValues) -> 
     if !buf.is_empty() {
         chunks.push(buf.freeze());
     }
-    Ok(Output::CopyOut(CopyOut { format: opts.format, columns: fields.len(), chunks, rows }))
+    Ok(Output::CopyOut(CopyOut {
+        format: opts.format,
+        columns: fields.len(),
+        chunks,
+        rows,
+    }))
 }
 
 fn text_escape(v: &str, delim: u8, out: &mut BytesMut) {
@@ -239,7 +293,8 @@ fn text_escape(v: &str, delim: u8, out: &mut BytesMut) {
 fn csv_quote(v: &str, o: &CopyOptions) -> String {
     let needs = v.is_empty()
         || v == o.null
-        || v.bytes().any(|b| b == o.delimiter || b == o.quote || b == b'\n' || b == b'\r');
+        || v.bytes()
+            .any(|b| b == o.delimiter || b == o.quote || b == b'\n' || b == b'\r');
     if !needs {
         return v.to_string();
     }
@@ -343,11 +398,16 @@ impl CopyLoader {
     fn add_text_row(&mut self, fields: Vec<Option<String>>) -> Result<()> {
         self.line += 1;
         if fields.len() != self.spec.columns.len() {
-            return Err(QuiverError::BadCopyFormat(if fields.len() < self.spec.columns.len() {
-                format!("missing data for column \"{}\"", self.spec.table.columns[self.spec.columns[fields.len()]].name)
-            } else {
-                "extra data after last expected column".into()
-            }));
+            return Err(QuiverError::BadCopyFormat(
+                if fields.len() < self.spec.columns.len() {
+                    format!(
+                        "missing data for column \"{}\"",
+                        self.spec.table.columns[self.spec.columns[fields.len()]].name
+                    )
+                } else {
+                    "extra data after last expected column".into()
+                },
+            ));
         }
         for (c, v) in self.text_cols.iter_mut().zip(fields) {
             c.push(v);
@@ -381,9 +441,14 @@ impl CopyLoader {
                 self.header_done = true;
                 continue;
             }
-            let text = std::str::from_utf8(line)
-                .map_err(|_| QuiverError::InvalidTextValue("invalid byte sequence for encoding \"UTF8\"".into()))?;
-            let fields = split_text(text, self.spec.options.delimiter as char, &self.spec.options.null)?;
+            let text = std::str::from_utf8(line).map_err(|_| {
+                QuiverError::InvalidTextValue("invalid byte sequence for encoding \"UTF8\"".into())
+            })?;
+            let fields = split_text(
+                text,
+                self.spec.options.delimiter as char,
+                &self.spec.options.null,
+            )?;
             self.add_text_row(fields)?;
         }
         self.buf.drain(..start);
@@ -424,7 +489,9 @@ impl CopyLoader {
                 Some(e) => e,
                 None if at_end && start < self.buf.len() => {
                     if in_quote {
-                        return Err(QuiverError::BadCopyFormat("unterminated CSV quoted field".into()));
+                        return Err(QuiverError::BadCopyFormat(
+                            "unterminated CSV quoted field".into(),
+                        ));
                     }
                     self.buf.len()
                 }
@@ -443,8 +510,9 @@ impl CopyLoader {
                 self.header_done = true;
                 continue;
             }
-            let text = std::str::from_utf8(rec)
-                .map_err(|_| QuiverError::InvalidTextValue("invalid byte sequence for encoding \"UTF8\"".into()))?;
+            let text = std::str::from_utf8(rec).map_err(|_| {
+                QuiverError::InvalidTextValue("invalid byte sequence for encoding \"UTF8\"".into())
+            })?;
             let fields = split_csv(text, &o);
             self.add_text_row(fields)?;
         }
@@ -491,7 +559,9 @@ impl CopyLoader {
                 continue;
             }
             if count as usize != ncols {
-                return Err(bad(&format!("row field count is {count}, expected {ncols}")));
+                return Err(bad(&format!(
+                    "row field count is {count}, expected {ncols}"
+                )));
             }
             // Check the whole tuple is present before consuming it.
             let mut p = 2;
@@ -657,14 +727,22 @@ fn split_csv(rec: &str, o: &CopyOptions) -> Vec<Option<String>> {
             in_quote = true;
             quoted = true;
         } else if c == d {
-            fields.push(if !quoted && cur == o.null { None } else { Some(std::mem::take(&mut cur)) });
+            fields.push(if !quoted && cur == o.null {
+                None
+            } else {
+                Some(std::mem::take(&mut cur))
+            });
             cur.clear();
             quoted = false;
         } else {
             cur.push(c);
         }
     }
-    fields.push(if !quoted && cur == o.null { None } else { Some(cur) });
+    fields.push(if !quoted && cur == o.null {
+        None
+    } else {
+        Some(cur)
+    });
     fields
 }
 
@@ -673,13 +751,28 @@ mod tests {
     use super::*;
 
     fn csv_opts() -> CopyOptions {
-        CopyOptions { format: CopyFormat::Csv, delimiter: b',', null: String::new(), header: false, quote: b'"', escape: b'"' }
+        CopyOptions {
+            format: CopyFormat::Csv,
+            delimiter: b',',
+            null: String::new(),
+            header: false,
+            quote: b'"',
+            escape: b'"',
+        }
     }
 
     #[test]
     fn text_fields_unescape() {
         let f = split_text("1\t[1,2]\t\\N\ta\\tb\\\\", '\t', "\\N").unwrap();
-        assert_eq!(f, vec![Some("1".into()), Some("[1,2]".into()), None, Some("a\tb\\".into())]);
+        assert_eq!(
+            f,
+            vec![
+                Some("1".into()),
+                Some("[1,2]".into()),
+                None,
+                Some("a\tb\\".into())
+            ]
+        );
     }
 
     #[test]
@@ -687,7 +780,13 @@ mod tests {
         let f = split_csv("1,\"[1,2]\",,\"\",\"a\"\"b\"", &csv_opts());
         assert_eq!(
             f,
-            vec![Some("1".into()), Some("[1,2]".into()), None, Some(String::new()), Some("a\"b".into())]
+            vec![
+                Some("1".into()),
+                Some("[1,2]".into()),
+                None,
+                Some(String::new()),
+                Some("a\"b".into())
+            ]
         );
     }
 

@@ -26,11 +26,10 @@ pub fn ident(i: &sqlparser::ast::Ident) -> String {
 
 /// (schema, name) of a possibly qualified object name.
 pub fn object_name(n: &ObjectName) -> Result<(String, String)> {
-    let parts: Vec<String> = n
-        .0
-        .iter()
-        .map(|p| p.as_ident().map(ident).unwrap_or_else(|| p.to_string()))
-        .collect();
+    let parts: Vec<String> =
+        n.0.iter()
+            .map(|p| p.as_ident().map(ident).unwrap_or_else(|| p.to_string()))
+            .collect();
     match parts.as_slice() {
         [t] => Ok(("public".into(), t.clone())),
         [s, t] => Ok((s.clone(), t.clone())),
@@ -41,7 +40,9 @@ pub fn object_name(n: &ObjectName) -> Result<(String, String)> {
 
 fn check_schema(schema: &str) -> Result<()> {
     if schema != "public" {
-        return Err(QuiverError::UndefinedObject(format!("schema \"{schema}\" does not exist")));
+        return Err(QuiverError::UndefinedObject(format!(
+            "schema \"{schema}\" does not exist"
+        )));
     }
     Ok(())
 }
@@ -51,7 +52,9 @@ pub async fn execute(s: &mut Session, stmt: &Statement) -> Result<Output> {
     match stmt {
         Statement::CreateTable(ct) => {
             if ct.query.is_some() {
-                return Err(QuiverError::FeatureNotSupported("CREATE TABLE AS is not supported".into()));
+                return Err(QuiverError::FeatureNotSupported(
+                    "CREATE TABLE AS is not supported".into(),
+                ));
             }
             let (schema, name) = object_name(&ct.name)?;
             check_schema(&schema)?;
@@ -70,7 +73,12 @@ pub async fn execute(s: &mut Session, stmt: &Statement) -> Result<Output> {
                 Err(e) => Err(e),
             }
         }
-        Statement::Drop { object_type, if_exists, names, .. } => match object_type {
+        Statement::Drop {
+            object_type,
+            if_exists,
+            names,
+            ..
+        } => match object_type {
             ObjectType::Table => {
                 let mut ids = Vec::new();
                 for n in names {
@@ -110,7 +118,9 @@ pub async fn execute(s: &mut Session, stmt: &Statement) -> Result<Output> {
                 }
                 Ok(Output::Command("DROP INDEX".into()))
             }
-            other => Err(QuiverError::FeatureNotSupported(format!("DROP {other} is not supported"))),
+            other => Err(QuiverError::FeatureNotSupported(format!(
+                "DROP {other} is not supported"
+            ))),
         },
         Statement::Truncate(t) => {
             let mut ids = Vec::new();
@@ -139,13 +149,20 @@ pub async fn execute(s: &mut Session, stmt: &Statement) -> Result<Output> {
             let mut def = (*def).clone();
             for op in &at.operations {
                 match op {
-                    AlterTableOperation::AddColumn { if_not_exists, column_def, .. } => {
+                    AlterTableOperation::AddColumn {
+                        if_not_exists,
+                        column_def,
+                        ..
+                    } => {
                         let cname = ident(&column_def.name);
                         if def.column_index(&cname).is_some() {
                             if *if_not_exists {
                                 continue;
                             }
-                            return Err(QuiverError::DuplicateColumn { table: name.clone(), column: cname });
+                            return Err(QuiverError::DuplicateColumn {
+                                table: name.clone(),
+                                column: cname,
+                            });
                         }
                         let (col, seq, unique) = column_def_of(&name, column_def)?;
                         if seq.is_some() || unique.is_some() {
@@ -197,7 +214,9 @@ pub async fn execute(s: &mut Session, stmt: &Statement) -> Result<Output> {
                 version: VECTOR_EXTENSION_VERSION.into(),
             })?;
             if !created && !ce.if_not_exists {
-                return Err(QuiverError::DuplicateObject(format!("extension \"{name}\" already exists")));
+                return Err(QuiverError::DuplicateObject(format!(
+                    "extension \"{name}\" already exists"
+                )));
             }
             Ok(Output::Command("CREATE EXTENSION".into()))
         }
@@ -213,14 +232,22 @@ pub async fn execute(s: &mut Session, stmt: &Statement) -> Result<Output> {
             Ok(Output::Command("DROP EXTENSION".into()))
         }
         Statement::CreateIndex(ci) => create_index(s, ci),
-        Statement::CreateSchema { if_not_exists, schema_name, .. } => {
+        Statement::CreateSchema {
+            if_not_exists,
+            schema_name,
+            ..
+        } => {
             let n = schema_name.to_string().to_ascii_lowercase();
             if n == "public" && *if_not_exists {
                 return Ok(Output::Command("CREATE SCHEMA".into()));
             }
-            Err(QuiverError::FeatureNotSupported("CREATE SCHEMA is not supported".into()))
+            Err(QuiverError::FeatureNotSupported(
+                "CREATE SCHEMA is not supported".into(),
+            ))
         }
-        other => Err(QuiverError::FeatureNotSupported(format!("statement not supported: {other}"))),
+        other => Err(QuiverError::FeatureNotSupported(format!(
+            "statement not supported: {other}"
+        ))),
     }
 }
 
@@ -228,15 +255,20 @@ pub async fn execute(s: &mut Session, stmt: &Statement) -> Result<Output> {
 async fn default_text(s: &Session, default: &str, ty: &SqlType) -> Result<Option<String>> {
     if default.starts_with("nextval(") {
         return Err(QuiverError::FeatureNotSupported(
-            "ALTER TABLE ADD COLUMN with a sequence default on existing rows is not supported".into(),
+            "ALTER TABLE ADD COLUMN with a sequence default on existing rows is not supported"
+                .into(),
         ));
     }
     let mut stmts = crate::sql::parse::parse(&format!("SELECT {default}"))?;
-    let stmt = stmts.pop().ok_or_else(|| QuiverError::Internal("empty default".into()))?;
+    let stmt = stmts
+        .pop()
+        .ok_or_else(|| QuiverError::Internal("empty default".into()))?;
     let plan = s.plan_query(stmt).await?;
     let field = plan.schema().field(0).clone();
     let batches = s.run_plan(plan).await?;
-    let Some(b) = batches.iter().find(|b| b.num_rows() > 0) else { return Ok(None) };
+    let Some(b) = batches.iter().find(|b| b.num_rows() > 0) else {
+        return Ok(None);
+    };
     let v = crate::sql::cast::cast_array(b.column(0), &SqlType::of_field(&field), ty)?;
     let v = crate::sql::format::normalize(&v, ty)?;
     crate::sql::format::text_value(v.as_ref(), ty, 0)
@@ -244,7 +276,10 @@ async fn default_text(s: &Session, default: &str, ty: &SqlType) -> Result<Option
 
 fn is_serial(dt: &sqlparser::ast::DataType) -> bool {
     let t = dt.to_string().to_ascii_lowercase();
-    matches!(t.as_str(), "serial" | "bigserial" | "smallserial" | "serial2" | "serial4" | "serial8")
+    matches!(
+        t.as_str(),
+        "serial" | "bigserial" | "smallserial" | "serial2" | "serial4" | "serial8"
+    )
 }
 
 /// One column: its definition, the sequence a serial column owns, and a column-level
@@ -255,13 +290,23 @@ fn column_def_of(
 ) -> Result<(ColumnDef, Option<SequenceDef>, Option<bool>)> {
     let name = ident(&c.name);
     let ty = SqlType::parse(&c.data_type.to_string())?;
-    let mut col = ColumnDef { name: name.clone(), ty, nullable: true, default: None, missing: None };
+    let mut col = ColumnDef {
+        name: name.clone(),
+        ty,
+        nullable: true,
+        default: None,
+        missing: None,
+    };
     let mut seq = None;
     if is_serial(&c.data_type) {
         let seq_name = format!("{table}_{name}_seq");
         col.default = Some(format!("nextval('{seq_name}'::regclass)"));
         col.nullable = false;
-        seq = Some(SequenceDef { name: seq_name, last: 0, owner: Some((0, name.clone())) });
+        seq = Some(SequenceDef {
+            name: seq_name,
+            last: 0,
+            owner: Some((0, name.clone())),
+        });
     }
     let mut unique = None;
     for o in &c.options {
@@ -294,14 +339,21 @@ fn column_def_of(
     Ok((col, seq, unique))
 }
 
-fn table_def(schema: &str, name: &str, ct: &sqlparser::ast::CreateTable) -> Result<(TableDef, Vec<SequenceDef>)> {
+fn table_def(
+    schema: &str,
+    name: &str,
+    ct: &sqlparser::ast::CreateTable,
+) -> Result<(TableDef, Vec<SequenceDef>)> {
     let mut columns: Vec<ColumnDef> = Vec::new();
     let mut seqs = Vec::new();
     let mut constraints: Vec<UniqueConstraint> = Vec::new();
     for c in &ct.columns {
         let (col, seq, unique) = column_def_of(name, c)?;
         if columns.iter().any(|x| x.name == col.name) {
-            return Err(QuiverError::DuplicateColumn { table: name.into(), column: col.name });
+            return Err(QuiverError::DuplicateColumn {
+                table: name.into(),
+                column: col.name,
+            });
         }
         let pos = columns.len();
         if let Some(primary) = unique {
@@ -310,24 +362,29 @@ fn table_def(schema: &str, name: &str, ct: &sqlparser::ast::CreateTable) -> Resu
             } else {
                 format!("{name}_{}_key", col.name)
             };
-            constraints.push(UniqueConstraint { name: cname, columns: vec![pos], primary });
+            constraints.push(UniqueConstraint {
+                name: cname,
+                columns: vec![pos],
+                primary,
+            });
         }
         columns.push(col);
         seqs.extend(seq);
     }
-    let find = |cols: &[sqlparser::ast::IndexColumn], columns: &[ColumnDef]| -> Result<Vec<usize>> {
-        cols.iter()
-            .map(|ic| {
-                let n = match &ic.column.expr {
-                    sqlparser::ast::Expr::Identifier(i) => ident(i),
-                    other => other.to_string(),
-                };
-                columns.iter().position(|c| c.name == n).ok_or_else(|| {
-                    QuiverError::UndefinedColumn(format!("{n}\" named in key does not exist"))
+    let find =
+        |cols: &[sqlparser::ast::IndexColumn], columns: &[ColumnDef]| -> Result<Vec<usize>> {
+            cols.iter()
+                .map(|ic| {
+                    let n = match &ic.column.expr {
+                        sqlparser::ast::Expr::Identifier(i) => ident(i),
+                        other => other.to_string(),
+                    };
+                    columns.iter().position(|c| c.name == n).ok_or_else(|| {
+                        QuiverError::UndefinedColumn(format!("{n}\" named in key does not exist"))
+                    })
                 })
-            })
-            .collect()
-    };
+                .collect()
+        };
     for tc in &ct.constraints {
         match tc {
             TableConstraint::PrimaryKey(pk) => {
@@ -335,8 +392,16 @@ fn table_def(schema: &str, name: &str, ct: &sqlparser::ast::CreateTable) -> Resu
                 for c in &cols {
                     columns[*c].nullable = false;
                 }
-                let cname = pk.name.as_ref().map(ident).unwrap_or_else(|| format!("{name}_pkey"));
-                constraints.push(UniqueConstraint { name: cname, columns: cols, primary: true });
+                let cname = pk
+                    .name
+                    .as_ref()
+                    .map(ident)
+                    .unwrap_or_else(|| format!("{name}_pkey"));
+                constraints.push(UniqueConstraint {
+                    name: cname,
+                    columns: cols,
+                    primary: true,
+                });
             }
             TableConstraint::Unique(u) => {
                 let cols = find(&u.columns, &columns)?;
@@ -344,7 +409,11 @@ fn table_def(schema: &str, name: &str, ct: &sqlparser::ast::CreateTable) -> Resu
                     let names: Vec<&str> = cols.iter().map(|c| columns[*c].name.as_str()).collect();
                     format!("{name}_{}_key", names.join("_"))
                 });
-                constraints.push(UniqueConstraint { name: cname, columns: cols, primary: false });
+                constraints.push(UniqueConstraint {
+                    name: cname,
+                    columns: cols,
+                    primary: false,
+                });
             }
             _ => {
                 return Err(QuiverError::FeatureNotSupported(
@@ -401,10 +470,21 @@ fn reloptions(method: &str) -> &'static [(&'static str, i64, i64, i64)] {
 fn create_index(s: &mut Session, ci: &sqlparser::ast::CreateIndex) -> Result<Output> {
     let storage = s.engine.storage.clone();
     let (schema, table) = object_name(&ci.table_name)?;
-    let def = storage.table_def(&schema, &table).ok_or_else(|| QuiverError::UndefinedTable(table.clone()))?;
-    let method = ci.using.as_ref().map(|m| m.to_string().to_ascii_lowercase()).unwrap_or_else(|| "btree".into());
-    if !matches!(method.as_str(), "btree" | "hash" | "hnsw" | "ivfflat" | "gin" | "gist" | "brin") {
-        return Err(QuiverError::UndefinedObject(format!("access method \"{method}\" does not exist")));
+    let def = storage
+        .table_def(&schema, &table)
+        .ok_or_else(|| QuiverError::UndefinedTable(table.clone()))?;
+    let method = ci
+        .using
+        .as_ref()
+        .map(|m| m.to_string().to_ascii_lowercase())
+        .unwrap_or_else(|| "btree".into());
+    if !matches!(
+        method.as_str(),
+        "btree" | "hash" | "hnsw" | "ivfflat" | "gin" | "gist" | "brin"
+    ) {
+        return Err(QuiverError::UndefinedObject(format!(
+            "access method \"{method}\" does not exist"
+        )));
     }
     let mut columns = Vec::new();
     let mut opclasses = Vec::new();
@@ -419,7 +499,10 @@ fn create_index(s: &mut Session, ci: &sqlparser::ast::CreateIndex) -> Result<Out
             }
             other => other.to_string(),
         };
-        let opclass = ic.operator_class.as_ref().map(|o| o.to_string().to_ascii_lowercase());
+        let opclass = ic
+            .operator_class
+            .as_ref()
+            .map(|o| o.to_string().to_ascii_lowercase());
         if method == "hnsw" || method == "ivfflat" {
             let col_type = def.column_index(&text).map(|i| def.columns[i].ty.clone());
             let oc = match &opclass {
@@ -453,7 +536,9 @@ fn create_index(s: &mut Session, ci: &sqlparser::ast::CreateIndex) -> Result<Out
             if let Some(t) = col_type {
                 match t {
                     SqlType::Vector(None) | SqlType::Halfvec(None) | SqlType::Bit(None) => {
-                        return Err(QuiverError::DataException("column does not have dimensions".into()))
+                        return Err(QuiverError::DataException(
+                            "column does not have dimensions".into(),
+                        ))
                     }
                     _ => {}
                 }
@@ -466,7 +551,10 @@ fn create_index(s: &mut Session, ci: &sqlparser::ast::CreateIndex) -> Result<Out
     }
     // WITH (...) options, validated and completed with defaults.
     let allowed = reloptions(&method);
-    let mut options: Vec<(String, String)> = allowed.iter().map(|(n, _, _, d)| (n.to_string(), d.to_string())).collect();
+    let mut options: Vec<(String, String)> = allowed
+        .iter()
+        .map(|(n, _, _, d)| (n.to_string(), d.to_string()))
+        .collect();
     for w in &ci.with {
         let sqlparser::ast::Expr::BinaryOp { left, right, .. } = w else {
             return Err(QuiverError::Syntax(format!("invalid index option {w}")));
@@ -474,10 +562,14 @@ fn create_index(s: &mut Session, ci: &sqlparser::ast::CreateIndex) -> Result<Out
         let key = left.to_string().to_ascii_lowercase();
         let val = right.to_string().trim_matches('\'').to_string();
         let Some((_, min, max, _)) = allowed.iter().find(|(n, ..)| *n == key) else {
-            return Err(QuiverError::InvalidParameterValue(format!("unrecognized parameter \"{key}\"")));
+            return Err(QuiverError::InvalidParameterValue(format!(
+                "unrecognized parameter \"{key}\""
+            )));
         };
         let v: i64 = val.parse().map_err(|_| {
-            QuiverError::InvalidParameterValue(format!("invalid value for integer option \"{key}\": {val}"))
+            QuiverError::InvalidParameterValue(format!(
+                "invalid value for integer option \"{key}\": {val}"
+            ))
         })?;
         if v < *min || v > *max {
             return Err(QuiverError::InvalidParameterValue(format!(
@@ -489,7 +581,13 @@ fn create_index(s: &mut Session, ci: &sqlparser::ast::CreateIndex) -> Result<Out
         }
     }
     if method == "hnsw" {
-        let get = |k: &str| options.iter().find(|(n, _)| n == k).and_then(|(_, v)| v.parse::<i64>().ok()).unwrap_or(0);
+        let get = |k: &str| {
+            options
+                .iter()
+                .find(|(n, _)| n == k)
+                .and_then(|(_, v)| v.parse::<i64>().ok())
+                .unwrap_or(0)
+        };
         if get("ef_construction") < 2 * get("m") {
             return Err(QuiverError::InvalidParameterValue(
                 "ef_construction must be greater than or equal to 2 * m".into(),
@@ -499,8 +597,19 @@ fn create_index(s: &mut Session, ci: &sqlparser::ast::CreateIndex) -> Result<Out
     let name = match &ci.name {
         Some(n) => object_name(n)?.1,
         None => {
-            let base = format!("{table}_{}_idx", columns.first().map(|c| c.replace(|ch: char| !ch.is_alphanumeric(), "")).unwrap_or_default());
-            let taken = |n: &str| storage.table_defs().iter().any(|t| t.indexes.iter().any(|i| i.name == n));
+            let base = format!(
+                "{table}_{}_idx",
+                columns
+                    .first()
+                    .map(|c| c.replace(|ch: char| !ch.is_alphanumeric(), ""))
+                    .unwrap_or_default()
+            );
+            let taken = |n: &str| {
+                storage
+                    .table_defs()
+                    .iter()
+                    .any(|t| t.indexes.iter().any(|i| i.name == n))
+            };
             let mut n = base.clone();
             let mut k = 1;
             while taken(&n) {
@@ -510,7 +619,12 @@ fn create_index(s: &mut Session, ci: &sqlparser::ast::CreateIndex) -> Result<Out
             n
         }
     };
-    if storage.table_defs().iter().any(|t| t.indexes.iter().any(|i| i.name == name)) || storage.table_id("public", &name).is_some() {
+    if storage
+        .table_defs()
+        .iter()
+        .any(|t| t.indexes.iter().any(|i| i.name == name))
+        || storage.table_id("public", &name).is_some()
+    {
         if ci.if_not_exists {
             return Ok(Output::Command("CREATE INDEX".into()));
         }

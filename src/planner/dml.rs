@@ -25,9 +25,9 @@ use crate::planner::session::{Output, Session};
 use crate::sql::cast::cast_array;
 use crate::sql::parse::{parse, CAST_FN};
 use crate::storage::catalog::{TableDef, ROW_ID};
+use crate::storage::row_ids;
 use crate::storage::txn::TxnWrites;
 use crate::storage::unique::UniqueIndex;
-use crate::storage::row_ids;
 use crate::types::SqlType;
 
 const RETURNING_TABLE: &str = "__quiver_returning";
@@ -37,7 +37,10 @@ const CONFLICT_ROW: &str = "__quiver_conflict_row";
 #[derive(Debug, Clone)]
 pub enum ConflictAction {
     Nothing,
-    Update { assignments: Vec<(usize, Expr)>, selection: Option<Expr> },
+    Update {
+        assignments: Vec<(usize, Expr)>,
+        selection: Option<Expr>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -76,9 +79,13 @@ pub struct DmlPlan {
 impl DmlPlan {
     pub fn parameter_fields(&self) -> Result<HashMap<String, Option<FieldRef>>> {
         Ok(match &self.kind {
-            DmlKind::Insert { source: Some(p), .. } => p.get_parameter_fields()?,
+            DmlKind::Insert {
+                source: Some(p), ..
+            } => p.get_parameter_fields()?,
             DmlKind::Insert { source: None, .. } => HashMap::new(),
-            DmlKind::Update { select } | DmlKind::Delete { select } => select.get_parameter_fields()?,
+            DmlKind::Update { select } | DmlKind::Delete { select } => {
+                select.get_parameter_fields()?
+            }
         })
     }
 }
@@ -97,7 +104,10 @@ fn quote(name: &str) -> String {
 }
 
 fn cast_call(e: Expr, ty: &SqlType) -> Expr {
-    let sql = format!("{CAST_FN}({e}, '{}')", ty.display_name().replace('\'', "''"));
+    let sql = format!(
+        "{CAST_FN}({e}, '{}')",
+        ty.display_name().replace('\'', "''")
+    );
     crate::sql::parse::parse_expr(&sql).unwrap_or(e)
 }
 
@@ -122,14 +132,21 @@ impl VisitorMut for Qualify<'_> {
 
 fn table_alias(tf: &TableFactor) -> Result<(ObjectName, Option<String>)> {
     match tf {
-        TableFactor::Table { name, alias, .. } => Ok((name.clone(), alias.as_ref().map(|a| ident(&a.name)))),
-        other => Err(QuiverError::FeatureNotSupported(format!("cannot modify {other}"))),
+        TableFactor::Table { name, alias, .. } => {
+            Ok((name.clone(), alias.as_ref().map(|a| ident(&a.name))))
+        }
+        other => Err(QuiverError::FeatureNotSupported(format!(
+            "cannot modify {other}"
+        ))),
     }
 }
 
 fn lookup_table(s: &Session, name: &ObjectName) -> Result<Arc<TableDef>> {
     let (schema, table) = object_name(name)?;
-    s.engine.storage.table_def(&schema, &table).ok_or(QuiverError::UndefinedTable(table))
+    s.engine
+        .storage
+        .table_def(&schema, &table)
+        .ok_or(QuiverError::UndefinedTable(table))
 }
 
 /// The SELECT list `"alias".__row_id, <exprs>` as SQL text.
@@ -143,10 +160,16 @@ pub async fn prepare(s: &mut Session, stmt: &Statement) -> Result<DmlPlan> {
     match stmt {
         Statement::Insert(ins) => {
             let TableObject::TableName(name) = &ins.table else {
-                return Err(QuiverError::FeatureNotSupported("INSERT INTO TABLE FUNCTION".into()));
+                return Err(QuiverError::FeatureNotSupported(
+                    "INSERT INTO TABLE FUNCTION".into(),
+                ));
             };
             let def = lookup_table(s, name)?;
-            let alias = ins.table_alias.as_ref().map(|a| ident(&a.alias)).unwrap_or_else(|| def.name.clone());
+            let alias = ins
+                .table_alias
+                .as_ref()
+                .map(|a| ident(&a.alias))
+                .unwrap_or_else(|| def.name.clone());
             let target_cols: Vec<usize> = if ins.columns.is_empty() {
                 (0..def.columns.len()).collect()
             } else {
@@ -154,12 +177,21 @@ pub async fn prepare(s: &mut Session, stmt: &Statement) -> Result<DmlPlan> {
                 ins.columns
                     .iter()
                     .map(|c| {
-                        let n = c.0.last().and_then(|p| p.as_ident()).map(ident).unwrap_or_else(|| c.to_string());
+                        let n =
+                            c.0.last()
+                                .and_then(|p| p.as_ident())
+                                .map(ident)
+                                .unwrap_or_else(|| c.to_string());
                         let i = def.column_index(&n).ok_or_else(|| {
-                            QuiverError::UndefinedColumn(format!("{n}\" of relation \"{}", def.name))
+                            QuiverError::UndefinedColumn(format!(
+                                "{n}\" of relation \"{}",
+                                def.name
+                            ))
                         })?;
                         if !seen.insert(i) {
-                            return Err(QuiverError::Syntax(format!("column \"{n}\" specified more than once")));
+                            return Err(QuiverError::Syntax(format!(
+                                "column \"{n}\" specified more than once"
+                            )));
                         }
                         Ok(i)
                     })
@@ -194,16 +226,25 @@ pub async fn prepare(s: &mut Session, stmt: &Statement) -> Result<DmlPlan> {
                 Some(_) => return Err(QuiverError::FeatureNotSupported("ON DUPLICATE KEY".into())),
                 None => None,
             };
-            if let Some(OnConflictPlan { action: ConflictAction::Update { assignments, .. }, .. }) = &on_conflict {
+            if let Some(OnConflictPlan {
+                action: ConflictAction::Update { assignments, .. },
+                ..
+            }) = &on_conflict
+            {
                 for (c, e) in assignments {
                     if let Some(n) = placeholder_index(e) {
                         hints.insert(n, def.columns[*c].ty.clone());
                     }
                 }
             }
-            let returning_fields = returning_fields(s, &def, &alias, ins.returning.as_ref()).await?;
+            let returning_fields =
+                returning_fields(s, &def, &alias, ins.returning.as_ref()).await?;
             Ok(DmlPlan {
-                kind: DmlKind::Insert { source, target_cols, on_conflict },
+                kind: DmlKind::Insert {
+                    source,
+                    target_cols,
+                    on_conflict,
+                },
                 table: def,
                 alias,
                 returning: ins.returning.clone(),
@@ -219,9 +260,15 @@ pub async fn prepare(s: &mut Session, stmt: &Statement) -> Result<DmlPlan> {
             let mut hints = HashMap::new();
             for a in &up.assignments {
                 let AssignmentTarget::ColumnName(c) = &a.target else {
-                    return Err(QuiverError::FeatureNotSupported("UPDATE of a column tuple".into()));
+                    return Err(QuiverError::FeatureNotSupported(
+                        "UPDATE of a column tuple".into(),
+                    ));
                 };
-                let n = c.0.last().and_then(|p| p.as_ident()).map(ident).unwrap_or_else(|| c.to_string());
+                let n =
+                    c.0.last()
+                        .and_then(|p| p.as_ident())
+                        .map(ident)
+                        .unwrap_or_else(|| c.to_string());
                 let i = def.column_index(&n).ok_or_else(|| {
                     QuiverError::UndefinedColumn(format!("{n}\" of relation \"{}", def.name))
                 })?;
@@ -270,13 +317,18 @@ pub async fn prepare(s: &mut Session, stmt: &Statement) -> Result<DmlPlan> {
                 FromTable::WithFromKeyword(t) | FromTable::WithoutKeyword(t) => t,
             };
             let [twj] = tables.as_slice() else {
-                return Err(QuiverError::FeatureNotSupported("DELETE from several tables".into()));
+                return Err(QuiverError::FeatureNotSupported(
+                    "DELETE from several tables".into(),
+                ));
             };
             let (name, alias) = table_alias(&twj.relation)?;
             let def = lookup_table(s, &name)?;
             let alias = alias.unwrap_or_else(|| def.name.clone());
-            let exprs: Vec<String> =
-                def.columns.iter().map(|c| format!("{}.{}", quote(&alias), quote(&c.name))).collect();
+            let exprs: Vec<String> = def
+                .columns
+                .iter()
+                .map(|c| format!("{}.{}", quote(&alias), quote(&c.name)))
+                .collect();
             let mut from = format!("{name} AS {}", quote(&alias));
             if let Some(using) = &del.using {
                 for t in using {
@@ -288,7 +340,8 @@ pub async fn prepare(s: &mut Session, stmt: &Statement) -> Result<DmlPlan> {
                 sql.push_str(&format!(" WHERE {w}"));
             }
             let select = plan_text(s, &sql).await?;
-            let returning_fields = returning_fields(s, &def, &alias, del.returning.as_ref()).await?;
+            let returning_fields =
+                returning_fields(s, &def, &alias, del.returning.as_ref()).await?;
             Ok(DmlPlan {
                 kind: DmlKind::Delete { select },
                 table: def,
@@ -318,7 +371,9 @@ impl RelationSql for sqlparser::ast::TableWithJoins {
 /// Plans internal SQL (already rewritten text) against the row-id-exposing state.
 async fn plan_text(s: &Session, sql: &str) -> Result<LogicalPlan> {
     let mut stmts = parse(sql)?;
-    let stmt = stmts.pop().ok_or_else(|| QuiverError::Internal("empty internal query".into()))?;
+    let stmt = stmts
+        .pop()
+        .ok_or_else(|| QuiverError::Internal("empty internal query".into()))?;
     s.plan_dml_query(stmt).await
 }
 
@@ -328,7 +383,10 @@ fn conflict_plan(def: &TableDef, oc: &sqlparser::ast::OnConflict) -> Result<OnCo
         Some(ConflictTarget::Columns(cols)) => {
             let mut want: Vec<usize> = cols
                 .iter()
-                .map(|c| def.column_index(&ident(c)).ok_or_else(|| QuiverError::UndefinedColumn(ident(c))))
+                .map(|c| {
+                    def.column_index(&ident(c))
+                        .ok_or_else(|| QuiverError::UndefinedColumn(ident(c)))
+                })
                 .collect::<Result<_>>()?;
             want.sort();
             let found = def.constraints.iter().position(|c| {
@@ -363,31 +421,50 @@ fn conflict_plan(def: &TableDef, oc: &sqlparser::ast::OnConflict) -> Result<OnCo
         OnConflictAction::DoUpdate(du) => {
             if oc.conflict_target.is_none() {
                 return Err(QuiverError::Syntax(
-                    "ON CONFLICT DO UPDATE requires inference specification or constraint name".into(),
+                    "ON CONFLICT DO UPDATE requires inference specification or constraint name"
+                        .into(),
                 ));
             }
             let names: HashSet<String> = def.columns.iter().map(|c| c.name.clone()).collect();
             let mut assignments = Vec::new();
             for a in &du.assignments {
                 let AssignmentTarget::ColumnName(c) = &a.target else {
-                    return Err(QuiverError::FeatureNotSupported("SET of a column tuple".into()));
+                    return Err(QuiverError::FeatureNotSupported(
+                        "SET of a column tuple".into(),
+                    ));
                 };
-                let n = c.0.last().and_then(|p| p.as_ident()).map(ident).unwrap_or_else(|| c.to_string());
+                let n =
+                    c.0.last()
+                        .and_then(|p| p.as_ident())
+                        .map(ident)
+                        .unwrap_or_else(|| c.to_string());
                 let i = def.column_index(&n).ok_or_else(|| {
                     QuiverError::UndefinedColumn(format!("{n}\" of relation \"{}", def.name))
                 })?;
                 let mut v = a.value.clone();
-                let _ = v.visit(&mut Qualify { table: &def.name, columns: &names });
+                let _ = v.visit(&mut Qualify {
+                    table: &def.name,
+                    columns: &names,
+                });
                 assignments.push((i, v));
             }
             let selection = du.selection.clone().map(|mut w| {
-                let _ = w.visit(&mut Qualify { table: &def.name, columns: &names });
+                let _ = w.visit(&mut Qualify {
+                    table: &def.name,
+                    columns: &names,
+                });
                 w
             });
-            ConflictAction::Update { assignments, selection }
+            ConflictAction::Update {
+                assignments,
+                selection,
+            }
         }
     };
-    Ok(OnConflictPlan { constraints, action })
+    Ok(OnConflictPlan {
+        constraints,
+        action,
+    })
 }
 
 async fn returning_fields(
@@ -398,7 +475,14 @@ async fn returning_fields(
 ) -> Result<Option<Vec<FieldRef>>> {
     let Some(items) = items else { return Ok(None) };
     let schema = def.arrow_schema();
-    let plan = returning_plan(s, alias, items, vec![RecordBatch::new_empty(schema.clone())], schema).await?;
+    let plan = returning_plan(
+        s,
+        alias,
+        items,
+        vec![RecordBatch::new_empty(schema.clone())],
+        schema,
+    )
+    .await?;
     Ok(Some(plan.schema().fields().iter().cloned().collect()))
 }
 
@@ -410,11 +494,19 @@ async fn returning_plan(
     schema: SchemaRef,
 ) -> Result<LogicalPlan> {
     let table = MemTable::try_new(schema, vec![rows])?;
-    s.temp_tables.lock().insert(RETURNING_TABLE.into(), Arc::new(table));
+    s.temp_tables
+        .lock()
+        .insert(RETURNING_TABLE.into(), Arc::new(table));
     let list: Vec<String> = items.iter().map(|i| i.to_string()).collect();
-    let sql = format!("SELECT {} FROM {RETURNING_TABLE} AS {}", list.join(", "), quote(alias));
+    let sql = format!(
+        "SELECT {} FROM {RETURNING_TABLE} AS {}",
+        list.join(", "),
+        quote(alias)
+    );
     let mut stmts = parse(&sql)?;
-    let stmt = stmts.pop().ok_or_else(|| QuiverError::Internal("empty RETURNING".into()))?;
+    let stmt = stmts
+        .pop()
+        .ok_or_else(|| QuiverError::Internal("empty RETURNING".into()))?;
     let plan = s.plan_query(stmt).await;
     s.temp_tables.lock().remove(RETURNING_TABLE);
     plan
@@ -425,9 +517,19 @@ async fn returning_plan(
 fn check_assignment(def: &TableDef, col: usize, from: &SqlType) -> Result<()> {
     let to = &def.columns[col].ty;
     let numeric = |t: &SqlType| {
-        matches!(t, SqlType::Int2 | SqlType::Int4 | SqlType::Int8 | SqlType::Float4 | SqlType::Float8 | SqlType::Numeric { .. })
+        matches!(
+            t,
+            SqlType::Int2
+                | SqlType::Int4
+                | SqlType::Int8
+                | SqlType::Float4
+                | SqlType::Float8
+                | SqlType::Numeric { .. }
+        )
     };
-    if (matches!(from, SqlType::Bool) && numeric(to)) || (numeric(from) && matches!(to, SqlType::Bool)) {
+    if (matches!(from, SqlType::Bool) && numeric(to))
+        || (numeric(from) && matches!(to, SqlType::Bool))
+    {
         return Err(QuiverError::DatatypeMismatch(format!(
             "column \"{}\" is of type {} but expression is of type {}",
             def.columns[col].name,
@@ -439,20 +541,35 @@ fn check_assignment(def: &TableDef, col: usize, from: &SqlType) -> Result<()> {
 }
 
 /// Casts each column to its table type and checks NOT NULL; appends fresh row ids.
-pub(crate) fn finish_rows(s: &Session, def: &TableDef, cols: Vec<ArrayRef>, n: usize) -> Result<RecordBatch> {
+pub(crate) fn finish_rows(
+    s: &Session,
+    def: &TableDef,
+    cols: Vec<ArrayRef>,
+    n: usize,
+) -> Result<RecordBatch> {
     for (c, a) in def.columns.iter().zip(&cols) {
         if !c.nullable && a.null_count() > 0 {
-            return Err(QuiverError::NotNullViolation { table: def.name.clone(), column: c.name.clone() });
+            return Err(QuiverError::NotNullViolation {
+                table: def.name.clone(),
+                column: c.name.clone(),
+            });
         }
     }
     let first = s.engine.storage.alloc_row_ids(n);
     let mut all = cols;
-    all.push(Arc::new(UInt64Array::from_iter_values(first..first + n as u64)));
+    all.push(Arc::new(UInt64Array::from_iter_values(
+        first..first + n as u64,
+    )));
     Ok(RecordBatch::try_new(def.storage_schema(), all)?)
 }
 
 /// The value of a column default for `n` new rows.
-pub(crate) async fn default_values(s: &Session, def: &TableDef, col: usize, n: usize) -> Result<ArrayRef> {
+pub(crate) async fn default_values(
+    s: &Session,
+    def: &TableDef,
+    col: usize,
+    n: usize,
+) -> Result<ArrayRef> {
     default_values_tracked(s, def, col, n, &mut Vec::new()).await
 }
 
@@ -499,7 +616,9 @@ async fn default_values_tracked(
 
 async fn plan_text_plain(s: &Session, sql: &str) -> Result<LogicalPlan> {
     let mut stmts = parse(sql)?;
-    let stmt = stmts.pop().ok_or_else(|| QuiverError::Internal("empty internal query".into()))?;
+    let stmt = stmts
+        .pop()
+        .ok_or_else(|| QuiverError::Internal("empty internal query".into()))?;
     s.plan_query(stmt).await
 }
 
@@ -507,22 +626,39 @@ fn concat(schema: &SchemaRef, batches: &[RecordBatch]) -> Result<RecordBatch> {
     Ok(concat_batches(schema, batches)?)
 }
 
-pub async fn execute(s: &mut Session, plan: &DmlPlan, params: &ParamValues) -> Result<(TxnWrites, Output)> {
+pub async fn execute(
+    s: &mut Session,
+    plan: &DmlPlan,
+    params: &ParamValues,
+) -> Result<(TxnWrites, Output)> {
     let with_params = |p: &LogicalPlan| -> Result<LogicalPlan> {
         let has = !p.get_parameter_fields()?.is_empty();
-        Ok(if has { p.clone().with_param_values(params.clone())? } else { p.clone() })
+        Ok(if has {
+            p.clone().with_param_values(params.clone())?
+        } else {
+            p.clone()
+        })
     };
     let def = plan.table.clone();
     let mut writes = TxnWrites::default();
     let user_schema = def.arrow_schema();
     let (affected_rows, tag): (Vec<RecordBatch>, String) = match &plan.kind {
-        DmlKind::Insert { source, target_cols, on_conflict } => {
+        DmlKind::Insert {
+            source,
+            target_cols,
+            on_conflict,
+        } => {
             let (src, src_fields, n) = match source {
                 Some(p) => {
                     let p = with_params(p)?;
                     let fields: Vec<FieldRef> = p.schema().fields().iter().cloned().collect();
                     let batches = s.run_plan(p.clone()).await?;
-                    let schema = Arc::new(Schema::new(fields.iter().map(|f| f.as_ref().clone().with_nullable(true)).collect::<Vec<_>>()));
+                    let schema = Arc::new(Schema::new(
+                        fields
+                            .iter()
+                            .map(|f| f.as_ref().clone().with_nullable(true))
+                            .collect::<Vec<_>>(),
+                    ));
                     let batches: Vec<RecordBatch> = batches
                         .into_iter()
                         .map(|b| RecordBatch::try_new(schema.clone(), b.columns().to_vec()))
@@ -534,12 +670,17 @@ pub async fn execute(s: &mut Session, plan: &DmlPlan, params: &ParamValues) -> R
                 None => (None, vec![], 1),
             };
             if src_fields.len() > target_cols.len() {
-                return Err(QuiverError::Syntax("INSERT has more expressions than target columns".into()));
+                return Err(QuiverError::Syntax(
+                    "INSERT has more expressions than target columns".into(),
+                ));
             }
             // Provided values first: a bad value must fail before defaults advance sequences.
             let mut given: Vec<Option<ArrayRef>> = vec![None; def.columns.len()];
             for (j, c) in def.columns.iter().enumerate() {
-                let pos = target_cols.iter().position(|t| *t == j).filter(|p| *p < src_fields.len());
+                let pos = target_cols
+                    .iter()
+                    .position(|t| *t == j)
+                    .filter(|p| *p < src_fields.len());
                 if let (Some(p), Some(b)) = (pos, &src) {
                     let from = SqlType::of_field(&src_fields[p]);
                     check_assignment(&def, j, &from)?;
@@ -563,7 +704,11 @@ pub async fn execute(s: &mut Session, plan: &DmlPlan, params: &ParamValues) -> R
                 let (hits, dups) = find_conflicts(s, &def, &all, &batch)?;
                 if let Some(k) = (0..n).find(|i| hits[*i].is_some() || dups[*i]) {
                     for (name, first, count) in &used {
-                        s.engine.storage.rewind_sequence(name, first + *count as i64 - 1, first + k as i64);
+                        s.engine.storage.rewind_sequence(
+                            name,
+                            first + *count as i64 - 1,
+                            first + k as i64,
+                        );
                     }
                 }
             }
@@ -585,13 +730,20 @@ pub async fn execute(s: &mut Session, plan: &DmlPlan, params: &ParamValues) -> R
             let mut out = Vec::new();
             for b in rows {
                 let ids = b.column(0).as_primitive::<UInt64Type>().clone();
-                let keep: arrow::array::BooleanArray = ids.values().iter().map(|id| Some(seen.insert(*id))).collect();
+                let keep: arrow::array::BooleanArray = ids
+                    .values()
+                    .iter()
+                    .map(|id| Some(seen.insert(*id)))
+                    .collect();
                 let b = arrow::compute::filter_record_batch(&b, &keep)?;
                 if b.num_rows() == 0 {
                     continue;
                 }
                 let ids = b.column(0).as_primitive::<UInt64Type>();
-                writes.table(def.id).deletes.extend(ids.values().iter().copied());
+                writes
+                    .table(def.id)
+                    .deletes
+                    .extend(ids.values().iter().copied());
                 let fields = b.schema();
                 let mut cols = Vec::with_capacity(def.columns.len());
                 for (j, c) in def.columns.iter().enumerate() {
@@ -612,10 +764,17 @@ pub async fn execute(s: &mut Session, plan: &DmlPlan, params: &ParamValues) -> R
             let mut out = Vec::new();
             for b in rows {
                 let ids = b.column(0).as_primitive::<UInt64Type>().clone();
-                let keep: arrow::array::BooleanArray = ids.values().iter().map(|id| Some(seen.insert(*id))).collect();
+                let keep: arrow::array::BooleanArray = ids
+                    .values()
+                    .iter()
+                    .map(|id| Some(seen.insert(*id)))
+                    .collect();
                 let b = arrow::compute::filter_record_batch(&b, &keep)?;
                 let ids = b.column(0).as_primitive::<UInt64Type>();
-                writes.table(def.id).deletes.extend(ids.values().iter().copied());
+                writes
+                    .table(def.id)
+                    .deletes
+                    .extend(ids.values().iter().copied());
                 let mut cols: Vec<ArrayRef> = b.columns()[1..].to_vec();
                 cols.push(b.column(0).clone());
                 out.push(RecordBatch::try_new(def.storage_schema(), cols)?);
@@ -638,7 +797,11 @@ pub async fn execute(s: &mut Session, plan: &DmlPlan, params: &ParamValues) -> R
             let p = with_params(&p)?;
             let fields: Vec<FieldRef> = p.schema().fields().iter().cloned().collect();
             let batches = s.run_plan(p).await?;
-            Output::Rows { fields, batches, tag }
+            Output::Rows {
+                fields,
+                batches,
+                tag,
+            }
         }
     };
     Ok((writes, output))
@@ -672,7 +835,10 @@ fn find_conflicts(
                 .iter()
                 .find(|u| u.constraint.name == c.name)
                 .ok_or_else(|| QuiverError::Internal("constraint index".into()))?;
-            Ok(keys.iter().map(|k| k.as_ref().and_then(|k| u.lookup(k))).collect())
+            Ok(keys
+                .iter()
+                .map(|k| k.as_ref().and_then(|k| u.lookup(k)))
+                .collect())
         })?;
         let mut seen: HashMap<Vec<u8>, usize> = HashMap::new();
         for (i, k) in keys.iter().enumerate() {
@@ -706,34 +872,51 @@ async fn resolve_conflicts(
     let (conflict, dup_in_statement) = find_conflicts(s, def, &oc.constraints, &batch)?;
     match &oc.action {
         ConflictAction::Nothing => {
-            let keep: arrow::array::BooleanArray =
-                (0..n).map(|i| Some(conflict[i].is_none() && !dup_in_statement[i])).collect();
+            let keep: arrow::array::BooleanArray = (0..n)
+                .map(|i| Some(conflict[i].is_none() && !dup_in_statement[i]))
+                .collect();
             Ok((arrow::compute::filter_record_batch(&batch, &keep)?, None))
         }
-        ConflictAction::Update { assignments, selection } => {
+        ConflictAction::Update {
+            assignments,
+            selection,
+        } => {
             if dup_in_statement.iter().any(|d| *d) {
                 return Err(QuiverError::CardinalityViolation(
                     "ON CONFLICT DO UPDATE command cannot affect row a second time".into(),
                 ));
             }
-            let keep: arrow::array::BooleanArray = (0..n).map(|i| Some(conflict[i].is_none())).collect();
+            let keep: arrow::array::BooleanArray =
+                (0..n).map(|i| Some(conflict[i].is_none())).collect();
             let to_insert = arrow::compute::filter_record_batch(&batch, &keep)?;
             let hits: Vec<usize> = (0..n).filter(|i| conflict[*i].is_some()).collect();
             if hits.is_empty() {
                 return Ok((to_insert, None));
             }
             // `excluded`: the proposed rows that conflicted, tagged with the row they hit.
-            let idx = arrow::array::UInt32Array::from(hits.iter().map(|i| *i as u32).collect::<Vec<_>>());
+            let idx =
+                arrow::array::UInt32Array::from(hits.iter().map(|i| *i as u32).collect::<Vec<_>>());
             let mut cols: Vec<ArrayRef> = batch.columns()[..def.columns.len()]
                 .iter()
                 .map(|c| arrow::compute::take(c, &idx, None))
                 .collect::<std::result::Result<_, _>>()?;
-            cols.push(Arc::new(UInt64Array::from(hits.iter().map(|i| conflict[*i].expect("hit")).collect::<Vec<_>>())));
-            let mut fields: Vec<Field> = def.columns.iter().map(|c| c.ty.field(&c.name, true)).collect();
+            cols.push(Arc::new(UInt64Array::from(
+                hits.iter()
+                    .map(|i| conflict[*i].expect("hit"))
+                    .collect::<Vec<_>>(),
+            )));
+            let mut fields: Vec<Field> = def
+                .columns
+                .iter()
+                .map(|c| c.ty.field(&c.name, true))
+                .collect();
             fields.push(Field::new(CONFLICT_ROW, DataType::UInt64, false));
             let schema = Arc::new(Schema::new(fields));
             let excluded = RecordBatch::try_new(schema.clone(), cols)?;
-            s.temp_tables.lock().insert(EXCLUDED_TABLE.into(), Arc::new(MemTable::try_new(schema, vec![vec![excluded]])?));
+            s.temp_tables.lock().insert(
+                EXCLUDED_TABLE.into(),
+                Arc::new(MemTable::try_new(schema, vec![vec![excluded]])?),
+            );
             let t = quote(&def.name);
             let exprs: Vec<String> = def
                 .columns
@@ -753,7 +936,11 @@ async fn resolve_conflicts(
             }
             let result = async {
                 let p = plan_text(s, &sql).await?;
-                let p = if p.get_parameter_fields()?.is_empty() { p } else { p.with_param_values(params.clone())? };
+                let p = if p.get_parameter_fields()?.is_empty() {
+                    p
+                } else {
+                    p.with_param_values(params.clone())?
+                };
                 s.run_plan_with(&s.dml_state, p).await
             }
             .await;
@@ -769,13 +956,21 @@ async fn resolve_conflicts(
                 let f = b.schema();
                 let mut cols = Vec::with_capacity(def.columns.len());
                 for (j, c) in def.columns.iter().enumerate() {
-                    cols.push(cast_array(b.column(j + 1), &SqlType::of_field(f.field(j + 1)), &c.ty)?);
+                    cols.push(cast_array(
+                        b.column(j + 1),
+                        &SqlType::of_field(f.field(j + 1)),
+                        &c.ty,
+                    )?);
                 }
                 let nb = finish_rows(s, def, cols, b.num_rows())?;
                 writes.table(def.id).inserts.push(nb.clone());
                 updated.push(nb);
             }
-            let updated = if updated.is_empty() { None } else { Some(concat(&def.storage_schema(), &updated)?) };
+            let updated = if updated.is_empty() {
+                None
+            } else {
+                Some(concat(&def.storage_schema(), &updated)?)
+            };
             Ok((to_insert, updated))
         }
     }

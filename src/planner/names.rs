@@ -7,19 +7,34 @@ use std::collections::HashSet;
 
 use datafusion::common::Column;
 use datafusion::logical_expr::{Expr as DfExpr, LogicalPlan, LogicalPlanBuilder};
-use sqlparser::ast::{Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Query, SelectItem, SetExpr, Statement, Value};
+use sqlparser::ast::{
+    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Query, SelectItem, SetExpr,
+    Statement, Value,
+};
 
 use crate::error::Result;
 use crate::sql::parse::CAST_FN;
 
 fn function_name(f: &Function) -> String {
-    let name = f.name.0.last().map(|p| p.to_string()).unwrap_or_default().to_ascii_lowercase();
+    let name = f
+        .name
+        .0
+        .last()
+        .map(|p| p.to_string())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     if name == CAST_FN {
         // `x::vector(3)` is named after the type, as PostgreSQL names casts.
         if let FunctionArguments::List(l) = &f.args {
-            if let Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(v)))) = l.args.get(1) {
+            if let Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(v)))) = l.args.get(1)
+            {
                 if let Value::SingleQuotedString(t) = &v.value {
-                    return t.split('(').next().unwrap_or(t).trim_end_matches("[]").to_string();
+                    return t
+                        .split('(')
+                        .next()
+                        .unwrap_or(t)
+                        .trim_end_matches("[]")
+                        .to_string();
                 }
             }
         }
@@ -31,7 +46,9 @@ fn function_name(f: &Function) -> String {
 pub fn pg_name(e: &Expr) -> String {
     match e {
         Expr::Identifier(i) => i.value.clone(),
-        Expr::CompoundIdentifier(parts) => parts.last().map(|i| i.value.clone()).unwrap_or_default(),
+        Expr::CompoundIdentifier(parts) => {
+            parts.last().map(|i| i.value.clone()).unwrap_or_default()
+        }
         Expr::Function(f) => function_name(f),
         Expr::Cast { data_type, .. } => {
             let t = data_type.to_string().to_ascii_lowercase();
@@ -43,7 +60,12 @@ pub fn pg_name(e: &Expr) -> String {
                 "double precision" | "float8" => "float8".into(),
                 "boolean" | "bool" => "bool".into(),
                 "character varying" | "varchar" => "varchar".into(),
-                other => other.split('(').next().unwrap_or(other).trim_end_matches("[]").to_string(),
+                other => other
+                    .split('(')
+                    .next()
+                    .unwrap_or(other)
+                    .trim_end_matches("[]")
+                    .to_string(),
             }
         }
         Expr::Nested(inner) => pg_name(inner),
@@ -64,14 +86,22 @@ pub fn pg_name(e: &Expr) -> String {
 
 /// Renames a planned query's output columns to PostgreSQL's names where DataFusion's differ.
 pub fn rename_outputs(stmt: &Statement, plan: LogicalPlan) -> Result<LogicalPlan> {
-    let Statement::Query(q) = stmt else { return Ok(plan) };
-    let Some(names) = select_names(q) else { return Ok(plan) };
+    let Statement::Query(q) = stmt else {
+        return Ok(plan);
+    };
+    let Some(names) = select_names(q) else {
+        return Ok(plan);
+    };
     let schema = plan.schema().clone();
     if names.len() != schema.fields().len() {
         return Ok(plan);
     }
     let current: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-    if names.iter().zip(&current).all(|(n, c)| n.as_deref().is_none_or(|n| n == *c)) {
+    if names
+        .iter()
+        .zip(&current)
+        .all(|(n, c)| n.as_deref().is_none_or(|n| n == *c))
+    {
         return Ok(plan);
     }
     // A projection may not repeat a name; keep DataFusion's name where PostgreSQL's would clash.
@@ -95,7 +125,9 @@ pub fn rename_outputs(stmt: &Statement, plan: LogicalPlan) -> Result<LogicalPlan
 }
 
 fn select_names(q: &Query) -> Option<Vec<Option<String>>> {
-    let SetExpr::Select(s) = q.body.as_ref() else { return None };
+    let SetExpr::Select(s) = q.body.as_ref() else {
+        return None;
+    };
     let mut names = Vec::with_capacity(s.projection.len());
     for item in &s.projection {
         match item {

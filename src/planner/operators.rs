@@ -100,18 +100,32 @@ impl ExprPlanner for VectorOperatorPlanner {
                 match (t, &cast) {
                     (Some(t), Some(c)) => Expr::ScalarFunction(ScalarFunction::new_udf(
                         c.clone(),
-                        vec![e, Expr::Literal(datafusion::common::ScalarValue::Utf8(Some(t.display_name())), None)],
+                        vec![
+                            e,
+                            Expr::Literal(
+                                datafusion::common::ScalarValue::Utf8(Some(t.display_name())),
+                                None,
+                            ),
+                        ],
                     )),
                     _ => e,
                 }
             };
             if is_vec(&lt) && lit_text(&expr.right) {
                 let right = typed(expr.right, &lt);
-                return Ok(PlannerResult::Original(RawBinaryExpr { op: expr.op, left: expr.left, right }));
+                return Ok(PlannerResult::Original(RawBinaryExpr {
+                    op: expr.op,
+                    left: expr.left,
+                    right,
+                }));
             }
             if is_vec(&rt) && lit_text(&expr.left) {
                 let left = typed(expr.left, &rt);
-                return Ok(PlannerResult::Original(RawBinaryExpr { op: expr.op, left, right: expr.right }));
+                return Ok(PlannerResult::Original(RawBinaryExpr {
+                    op: expr.op,
+                    left,
+                    right: expr.right,
+                }));
             }
         }
         let name = match &expr.op {
@@ -145,9 +159,8 @@ impl ExprPlanner for VectorOperatorPlanner {
             let right = type_placeholder(right, &left, schema);
             (left, right)
         };
-        Ok(PlannerResult::Planned(Expr::ScalarFunction(ScalarFunction::new_udf(
-            udf.clone(),
-            vec![left, right],
-        ))))
+        Ok(PlannerResult::Planned(Expr::ScalarFunction(
+            ScalarFunction::new_udf(udf.clone(), vec![left, right]),
+        )))
     }
 }

@@ -7,7 +7,9 @@
 use std::fmt;
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, BooleanArray, Int16Array, Int32Array, RecordBatch, StringArray, UInt32Array};
+use arrow::array::{
+    ArrayRef, BooleanArray, Int16Array, Int32Array, RecordBatch, StringArray, UInt32Array,
+};
 use arrow::datatypes::{DataType, Field, Schema};
 use async_trait::async_trait;
 use datafusion::catalog::{SchemaProvider, TableProvider};
@@ -72,10 +74,14 @@ struct Cols {
 
 impl Cols {
     fn new() -> Self {
-        Cols { fields: vec![], arrays: vec![] }
+        Cols {
+            fields: vec![],
+            arrays: vec![],
+        }
     }
     fn oid(mut self, name: &str, v: Vec<u32>) -> Self {
-        self.fields.push(crate::types::SqlType::Oid.field(name, true));
+        self.fields
+            .push(crate::types::SqlType::Oid.field(name, true));
         self.arrays.push(Arc::new(UInt32Array::from(v)));
         self
     }
@@ -96,9 +102,18 @@ impl Cols {
     }
     /// A PostgreSQL `"char"` column (one byte: `relkind`, `typtype`, ...).
     fn ch(mut self, name: &str, v: Vec<char>) -> Self {
-        self.fields.push(crate::types::SqlType::InternalChar.field(name, true));
+        self.fields
+            .push(crate::types::SqlType::InternalChar.field(name, true));
         self.arrays.push(Arc::new(StringArray::from(
-            v.iter().map(|c| if *c == '\0' { String::new() } else { c.to_string() }).collect::<Vec<_>>(),
+            v.iter()
+                .map(|c| {
+                    if *c == '\0' {
+                        String::new()
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect::<Vec<_>>(),
         )));
         self
     }
@@ -130,7 +145,10 @@ impl PgCatalog {
                     .oid("typnamespace", ts.iter().map(|t| t.namespace).collect())
                     .oid("typowner", vec![10; ts.len()])
                     .i16("typlen", ts.iter().map(|t| t.len).collect())
-                    .bool("typbyval", ts.iter().map(|t| t.len > 0 && t.len <= 8).collect())
+                    .bool(
+                        "typbyval",
+                        ts.iter().map(|t| t.len > 0 && t.len <= 8).collect(),
+                    )
                     .ch("typtype", ts.iter().map(|_| 'b').collect())
                     .ch("typcategory", ts.iter().map(|t| t.category).collect())
                     .bool("typisdefined", vec![true; ts.len()])
@@ -142,35 +160,77 @@ impl PgCatalog {
                     .i32("typtypmod", vec![-1; ts.len()])
                     .bool("typnotnull", vec![false; ts.len()])
                     .i32("typndims", vec![0; ts.len()])
-                    .oid("typcollation", ts.iter().map(|t| if t.category == 'S' { 100 } else { 0 }).collect())
-                    .text("typinput", ts.iter().map(|t| Some(format!("{}_in", t.name))).collect())
-                    .text("typoutput", ts.iter().map(|t| Some(format!("{}_out", t.name))).collect())
-                    .text("typreceive", ts.iter().map(|t| Some(format!("{}_recv", t.name))).collect())
-                    .text("typsend", ts.iter().map(|t| Some(format!("{}_send", t.name))).collect())
+                    .oid(
+                        "typcollation",
+                        ts.iter()
+                            .map(|t| if t.category == 'S' { 100 } else { 0 })
+                            .collect(),
+                    )
+                    .text(
+                        "typinput",
+                        ts.iter().map(|t| Some(format!("{}_in", t.name))).collect(),
+                    )
+                    .text(
+                        "typoutput",
+                        ts.iter().map(|t| Some(format!("{}_out", t.name))).collect(),
+                    )
+                    .text(
+                        "typreceive",
+                        ts.iter()
+                            .map(|t| Some(format!("{}_recv", t.name)))
+                            .collect(),
+                    )
+                    .text(
+                        "typsend",
+                        ts.iter()
+                            .map(|t| Some(format!("{}_send", t.name)))
+                            .collect(),
+                    )
                     .table()?
             }
             "pg_namespace" => Cols::new()
                 .oid("oid", vec![NS_PG_CATALOG, NS_PUBLIC, NS_INFORMATION_SCHEMA])
-                .text("nspname", vec![s("pg_catalog"), s("public"), s("information_schema")])
+                .text(
+                    "nspname",
+                    vec![s("pg_catalog"), s("public"), s("information_schema")],
+                )
                 .oid("nspowner", vec![10, 10, 10])
                 .table()?,
-            "pg_range" => Cols::new().oid("rngtypid", vec![]).oid("rngsubtype", vec![]).table()?,
+            "pg_range" => Cols::new()
+                .oid("rngtypid", vec![])
+                .oid("rngsubtype", vec![])
+                .table()?,
             "pg_enum" => Cols::new()
                 .oid("oid", vec![])
                 .oid("enumtypid", vec![])
                 .text("enumlabel", vec![])
                 .table()?,
             "pg_class" => Cols::new()
-                .oid("oid", tables.iter().map(|t| TABLE_OID_BASE + t.id as u32).collect())
-                .text("relname", tables.iter().map(|t| Some(t.name.clone())).collect())
+                .oid(
+                    "oid",
+                    tables
+                        .iter()
+                        .map(|t| TABLE_OID_BASE + t.id as u32)
+                        .collect(),
+                )
+                .text(
+                    "relname",
+                    tables.iter().map(|t| Some(t.name.clone())).collect(),
+                )
                 .oid("relnamespace", vec![NS_PUBLIC; tables.len()])
                 .oid("reltype", vec![0; tables.len()])
                 .oid("relowner", vec![10; tables.len()])
                 .oid("relam", vec![2; tables.len()])
                 .ch("relkind", tables.iter().map(|_| 'r').collect())
                 .ch("relpersistence", tables.iter().map(|_| 'p').collect())
-                .i16("relnatts", tables.iter().map(|t| t.columns.len() as i16).collect())
-                .bool("relhasindex", tables.iter().map(|t| !t.constraints.is_empty()).collect())
+                .i16(
+                    "relnatts",
+                    tables.iter().map(|t| t.columns.len() as i16).collect(),
+                )
+                .bool(
+                    "relhasindex",
+                    tables.iter().map(|t| !t.constraints.is_empty()).collect(),
+                )
                 .bool("relispartition", vec![false; tables.len()])
                 .bool("relrowsecurity", vec![false; tables.len()])
                 .bool("relforcerowsecurity", vec![false; tables.len()])
@@ -245,7 +305,10 @@ impl PgCatalog {
                     .oid("extowner", vec![10; ex.len()])
                     .oid("extnamespace", vec![NS_PUBLIC; ex.len()])
                     .bool("extrelocatable", vec![true; ex.len()])
-                    .text("extversion", ex.iter().map(|e| Some(e.version.clone())).collect())
+                    .text(
+                        "extversion",
+                        ex.iter().map(|e| Some(e.version.clone())).collect(),
+                    )
                     .table()?
             }
             "pg_database" => Cols::new()
@@ -264,23 +327,47 @@ impl PgCatalog {
                 let c = if name == "pg_roles" {
                     c.oid("oid", vec![10]).text("rolname", vec![s("postgres")])
                 } else {
-                    c.oid("usesysid", vec![10]).text("usename", vec![s("postgres")])
+                    c.oid("usesysid", vec![10])
+                        .text("usename", vec![s("postgres")])
                 };
-                c.bool(if name == "pg_roles" { "rolsuper" } else { "usesuper" }, vec![true])
-                    .bool(if name == "pg_roles" { "rolcanlogin" } else { "usecreatedb" }, vec![true])
-                    .bool("rolinherit", vec![true])
-                    .bool("rolcreaterole", vec![true])
-                    .bool("rolcreatedb", vec![true])
-                    .bool("rolreplication", vec![true])
-                    .i32("rolconnlimit", vec![-1])
-                    .table()?
+                c.bool(
+                    if name == "pg_roles" {
+                        "rolsuper"
+                    } else {
+                        "usesuper"
+                    },
+                    vec![true],
+                )
+                .bool(
+                    if name == "pg_roles" {
+                        "rolcanlogin"
+                    } else {
+                        "usecreatedb"
+                    },
+                    vec![true],
+                )
+                .bool("rolinherit", vec![true])
+                .bool("rolcreaterole", vec![true])
+                .bool("rolcreatedb", vec![true])
+                .bool("rolreplication", vec![true])
+                .i32("rolconnlimit", vec![-1])
+                .table()?
             }
             "pg_tables" => Cols::new()
-                .text("schemaname", tables.iter().map(|t| Some(t.schema.clone())).collect())
-                .text("tablename", tables.iter().map(|t| Some(t.name.clone())).collect())
+                .text(
+                    "schemaname",
+                    tables.iter().map(|t| Some(t.schema.clone())).collect(),
+                )
+                .text(
+                    "tablename",
+                    tables.iter().map(|t| Some(t.name.clone())).collect(),
+                )
                 .text("tableowner", tables.iter().map(|_| s("postgres")).collect())
                 .text("tablespace", tables.iter().map(|_| None).collect())
-                .bool("hasindexes", tables.iter().map(|t| !t.constraints.is_empty()).collect())
+                .bool(
+                    "hasindexes",
+                    tables.iter().map(|t| !t.constraints.is_empty()).collect(),
+                )
                 .bool("hasrules", vec![false; tables.len()])
                 .bool("hastriggers", vec![false; tables.len()])
                 .bool("rowsecurity", vec![false; tables.len()])
@@ -331,7 +418,10 @@ impl PgCatalog {
                 let all = self.settings.lock().all();
                 Cols::new()
                     .text("name", all.iter().map(|(k, _)| Some(k.clone())).collect())
-                    .text("setting", all.iter().map(|(_, v)| Some(v.clone())).collect())
+                    .text(
+                        "setting",
+                        all.iter().map(|(_, v)| Some(v.clone())).collect(),
+                    )
                     .table()?
             }
             "pg_proc" => Cols::new()
@@ -341,7 +431,10 @@ impl PgCatalog {
                 .table()?,
             "pg_am" => Cols::new()
                 .oid("oid", vec![2, 403, 405, 16400, 16401])
-                .text("amname", vec![s("heap"), s("btree"), s("hash"), s("hnsw"), s("ivfflat")])
+                .text(
+                    "amname",
+                    vec![s("heap"), s("btree"), s("hash"), s("hnsw"), s("ivfflat")],
+                )
                 .ch("amtype", vec!['t', 'i', 'i', 'i', 'i'])
                 .table()?,
             _ => return Ok(None),

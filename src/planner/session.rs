@@ -12,12 +12,14 @@ use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::{DataType, FieldRef};
-use datafusion::catalog::{CatalogProvider, MemoryCatalogProvider, MemoryCatalogProviderList, CatalogProviderList};
+use datafusion::catalog::{
+    CatalogProvider, CatalogProviderList, MemoryCatalogProvider, MemoryCatalogProviderList,
+};
 use datafusion::common::{ParamValues, ScalarValue};
 use datafusion::execution::context::SessionState;
 use datafusion::execution::session_state::SessionStateBuilder;
-use datafusion::logical_expr::{LogicalPlan, ScalarUDF};
 use datafusion::execution::FunctionRegistry;
+use datafusion::logical_expr::{LogicalPlan, ScalarUDF};
 use datafusion::prelude::SessionConfig;
 use parking_lot::Mutex;
 use sqlparser::ast::{Expr, SetExpr, Statement, Value};
@@ -44,7 +46,11 @@ pub enum TxnStatus {
 /// What a statement produced.
 #[derive(Debug)]
 pub enum Output {
-    Rows { fields: Vec<FieldRef>, batches: Vec<RecordBatch>, tag: String },
+    Rows {
+        fields: Vec<FieldRef>,
+        batches: Vec<RecordBatch>,
+        tag: String,
+    },
     Command(String),
     CopyIn(copy::CopyIn),
     CopyOut(copy::CopyOut),
@@ -86,7 +92,8 @@ pub struct Session {
     pub(crate) settings: Arc<Mutex<Settings>>,
     pub(crate) status: TxnStatus,
     /// Statement-scoped tables (`excluded`, RETURNING input) visible to `dml_state`.
-    pub(crate) temp_tables: Arc<Mutex<HashMap<String, Arc<dyn datafusion::catalog::TableProvider>>>>,
+    pub(crate) temp_tables:
+        Arc<Mutex<HashMap<String, Arc<dyn datafusion::catalog::TableProvider>>>>,
 }
 
 impl Session {
@@ -103,8 +110,22 @@ impl Session {
             user,
             database,
         );
-        let state = build_state(&engine, &txn, &settings, &session_udfs, false, temp_tables.clone())?;
-        let dml_state = build_state(&engine, &txn, &settings, &session_udfs, true, temp_tables.clone())?;
+        let state = build_state(
+            &engine,
+            &txn,
+            &settings,
+            &session_udfs,
+            false,
+            temp_tables.clone(),
+        )?;
+        let dml_state = build_state(
+            &engine,
+            &txn,
+            &settings,
+            &session_udfs,
+            true,
+            temp_tables.clone(),
+        )?;
         Ok(Session {
             engine,
             pid,
@@ -133,7 +154,11 @@ impl Session {
     }
 
     /// Plans a statement far enough to describe it (parameter types, result columns).
-    pub async fn prepare(&mut self, stmt: Statement, client_types: &[Option<SqlType>]) -> Result<Prepared> {
+    pub async fn prepare(
+        &mut self,
+        stmt: Statement,
+        client_types: &[Option<SqlType>],
+    ) -> Result<Prepared> {
         let catalog_version = self.engine.storage.catalog_version();
         let (kind, fields, mut hints) = match &stmt {
             Statement::Query(_) | Statement::Explain { .. } => {
@@ -148,7 +173,11 @@ impl Session {
                 let hints = p.param_hints.clone();
                 (PreparedKind::Dml(p), fields, hints)
             }
-            _ => (PreparedKind::Utility, utility::result_fields(self, &stmt)?, HashMap::new()),
+            _ => (
+                PreparedKind::Utility,
+                utility::result_fields(self, &stmt)?,
+                HashMap::new(),
+            ),
         };
         // Parameter types: the client's, else the plan's, else hints (INSERT targets), else text.
         let plan_fields: HashMap<String, Option<FieldRef>> = match &kind {
@@ -162,22 +191,41 @@ impl Session {
         for i in 0..count {
             let id = format!("${}", i + 1);
             let planned = plan_fields.get(&id).cloned().flatten();
-            let target = planned.as_ref().map(|f| f.data_type().clone()).filter(|t| t != &DataType::Null);
+            let target = planned
+                .as_ref()
+                .map(|f| f.data_type().clone())
+                .filter(|t| t != &DataType::Null);
             let ty = client_types
                 .get(i)
                 .cloned()
                 .flatten()
-                .or_else(|| planned.as_ref().filter(|f| f.data_type() != &DataType::Null).map(|f| SqlType::of_field(f)))
+                .or_else(|| {
+                    planned
+                        .as_ref()
+                        .filter(|f| f.data_type() != &DataType::Null)
+                        .map(|f| SqlType::of_field(f))
+                })
                 .or_else(|| hints.remove(&(i + 1)))
                 .unwrap_or(SqlType::Text);
             param_types.push(ty);
             param_targets.push(target);
         }
-        Ok(Prepared { stmt, kind, param_types, param_targets, fields, catalog_version })
+        Ok(Prepared {
+            stmt,
+            kind,
+            param_types,
+            param_targets,
+            fields,
+            catalog_version,
+        })
     }
 
     /// Runs a prepared statement with bound parameter values.
-    pub async fn execute(&mut self, prepared: &Prepared, params: Vec<ScalarValue>) -> Result<Output> {
+    pub async fn execute(
+        &mut self,
+        prepared: &Prepared,
+        params: Vec<ScalarValue>,
+    ) -> Result<Output> {
         if self.status == TxnStatus::Failed && !utility::ends_transaction(&prepared.stmt) {
             return Err(QuiverError::InFailedTransaction);
         }
@@ -188,13 +236,18 @@ impl Session {
         result
     }
 
-    async fn execute_inner(&mut self, prepared: &Prepared, params: Vec<ScalarValue>) -> Result<Output> {
+    async fn execute_inner(
+        &mut self,
+        prepared: &Prepared,
+        params: Vec<ScalarValue>,
+    ) -> Result<Output> {
         // A DDL since planning may have changed what the plan refers to: plan again.
         let replanned;
         let prepared = if prepared.catalog_version != self.engine.storage.catalog_version()
             && !matches!(prepared.kind, PreparedKind::Utility)
         {
-            let types: Vec<Option<SqlType>> = prepared.param_types.iter().cloned().map(Some).collect();
+            let types: Vec<Option<SqlType>> =
+                prepared.param_types.iter().cloned().map(Some).collect();
             replanned = self.prepare(prepared.stmt.clone(), &types).await?;
             &replanned
         } else {
@@ -210,8 +263,15 @@ impl Session {
                 };
                 let fields: Vec<FieldRef> = plan.schema().fields().iter().cloned().collect();
                 let batches = self.run_plan(plan).await?;
-                let tag = format!("SELECT {}", batches.iter().map(|b| b.num_rows()).sum::<usize>());
-                Ok(Output::Rows { fields, batches, tag })
+                let tag = format!(
+                    "SELECT {}",
+                    batches.iter().map(|b| b.num_rows()).sum::<usize>()
+                );
+                Ok(Output::Rows {
+                    fields,
+                    batches,
+                    tag,
+                })
             }
             PreparedKind::Dml(d) => {
                 let (writes, out) = dml::execute(self, d, &values).await?;
@@ -249,7 +309,9 @@ impl Session {
     pub(crate) async fn plan_query(&self, stmt: Statement) -> Result<LogicalPlan> {
         let plan = self
             .state
-            .statement_to_plan(datafusion::sql::parser::Statement::Statement(Box::new(stmt)))
+            .statement_to_plan(datafusion::sql::parser::Statement::Statement(Box::new(
+                stmt,
+            )))
             .await?;
         Ok(plan)
     }
@@ -257,7 +319,9 @@ impl Session {
     pub(crate) async fn plan_dml_query(&self, stmt: Statement) -> Result<LogicalPlan> {
         Ok(self
             .dml_state
-            .statement_to_plan(datafusion::sql::parser::Statement::Statement(Box::new(stmt)))
+            .statement_to_plan(datafusion::sql::parser::Statement::Statement(Box::new(
+                stmt,
+            )))
             .await?)
     }
 
@@ -268,7 +332,11 @@ impl Session {
         self.run_plan_with(&self.state, plan).await
     }
 
-    pub(crate) async fn run_plan_with(&self, state: &SessionState, plan: LogicalPlan) -> Result<Vec<RecordBatch>> {
+    pub(crate) async fn run_plan_with(
+        &self,
+        state: &SessionState,
+        plan: LogicalPlan,
+    ) -> Result<Vec<RecordBatch>> {
         let physical = state.create_physical_plan(&plan).await?;
         let ctx = state.task_ctx();
         Ok(datafusion::physical_plan::collect(physical, ctx).await?)
@@ -340,8 +408,8 @@ impl Session {
 
 /// The highest `$n` in a statement.
 pub fn count_placeholders(stmt: &Statement) -> usize {
-    use std::ops::ControlFlow;
     use sqlparser::ast::Visit;
+    use std::ops::ControlFlow;
     struct V(usize);
     impl sqlparser::ast::Visitor for V {
         type Break = ();
@@ -418,17 +486,26 @@ fn build_state(
         .with_default_catalog_and_schema("postgres", "public")
         .with_information_schema(true)
         .with_create_default_catalog_and_schema(false)
-        .with_target_partitions(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
+        .with_target_partitions(
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
+        );
     config.options_mut().sql_parser.dialect = datafusion::config::Dialect::PostgreSQL;
     config.options_mut().sql_parser.enable_ident_normalization = true;
     config.options_mut().execution.time_zone = Some("+00:00".into());
     // Round-robin repartitioning would shuffle rows of unordered scans.
-    config.options_mut().optimizer.enable_round_robin_repartition = false;
+    config
+        .options_mut()
+        .optimizer
+        .enable_round_robin_repartition = false;
 
     let pg = Arc::new(PgCatalog::new(engine.storage.clone(), settings.clone()));
-    let public = Arc::new(QuiverSchema::new(engine.storage.clone(), "public", txn.clone(), with_row_id)
-        .with_fallback(pg.clone())
-        .with_temp_tables(temp_tables));
+    let public = Arc::new(
+        QuiverSchema::new(engine.storage.clone(), "public", txn.clone(), with_row_id)
+            .with_fallback(pg.clone())
+            .with_temp_tables(temp_tables),
+    );
     let catalog = MemoryCatalogProvider::new();
     catalog.register_schema("public", public)?;
     catalog.register_schema("pg_catalog", pg)?;

@@ -17,7 +17,9 @@ use crate::storage::provider::SharedTxn;
 use crate::storage::Storage;
 
 fn strings(a: &ArrayRef) -> Result<StringArray> {
-    Ok(arrow::compute::cast(a, &DataType::Utf8)?.as_string::<i32>().clone())
+    Ok(arrow::compute::cast(a, &DataType::Utf8)?
+        .as_string::<i32>()
+        .clone())
 }
 
 /// `nextval('public.t_id_seq')` and `nextval('"T_id_seq"')` name the same sequence.
@@ -141,7 +143,9 @@ pub fn udfs(
                     let mut out = Vec::with_capacity(rows);
                     for i in 0..rows {
                         let name = seq_name(names.value(bidx(names.len(), i)));
-                        out.push(Some(storage.setval(&name, vals.value(bidx(vals.len(), i)))?));
+                        out.push(Some(
+                            storage.setval(&name, vals.value(bidx(vals.len(), i)))?,
+                        ));
                     }
                     Ok(Arc::new(Int64Array::from(out)) as ArrayRef)
                 }),
@@ -155,7 +159,9 @@ pub fn udfs(
             SqlFn::new(
                 "current_setting",
                 Volatility::Stable,
-                Arc::new(|_: &[FieldRef], _| Ok(Field::new("current_setting", DataType::Utf8, true))),
+                Arc::new(|_: &[FieldRef], _| {
+                    Ok(Field::new("current_setting", DataType::Utf8, true))
+                }),
                 Arc::new(move |args: &[ArrayRef], _: &[FieldRef], _: &Field, rows| {
                     let names = strings(&args[0])?;
                     let missing_ok = args.get(1).map(|a| {

@@ -10,7 +10,10 @@ use crate::error::{QuiverError, Result};
 enum Kind {
     /// Free text (client_encoding, application_name, ...).
     Text,
-    Int { min: i64, max: i64 },
+    Int {
+        min: i64,
+        max: i64,
+    },
     Bool,
     Enum(&'static [&'static str]),
 }
@@ -25,50 +28,229 @@ const ITERATIVE: &[&str] = &["off", "relaxed_order", "strict_order"];
 const IVF_ITERATIVE: &[&str] = &["off", "relaxed_order"];
 
 const DEFS: &[Def] = &[
-    Def { name: "application_name", default: "", kind: Kind::Text },
-    Def { name: "client_encoding", default: "UTF8", kind: Kind::Text },
-    Def { name: "datestyle", default: "ISO, MDY", kind: Kind::Text },
-    Def { name: "timezone", default: "UTC", kind: Kind::Text },
-    Def { name: "intervalstyle", default: "postgres", kind: Kind::Text },
-    Def { name: "search_path", default: "\"$user\", public", kind: Kind::Text },
-    Def { name: "standard_conforming_strings", default: "on", kind: Kind::Bool },
-    Def { name: "extra_float_digits", default: "1", kind: Kind::Int { min: -15, max: 3 } },
-    Def { name: "statement_timeout", default: "0", kind: Kind::Text },
-    Def { name: "lock_timeout", default: "0", kind: Kind::Text },
-    Def { name: "idle_in_transaction_session_timeout", default: "0", kind: Kind::Text },
-    Def { name: "default_transaction_isolation", default: "read committed", kind: Kind::Text },
-    Def { name: "transaction_isolation", default: "read committed", kind: Kind::Text },
-    Def { name: "default_transaction_read_only", default: "off", kind: Kind::Bool },
-    Def { name: "transaction_read_only", default: "off", kind: Kind::Bool },
-    Def { name: "synchronous_commit", default: "on", kind: Kind::Text },
-    Def { name: "bytea_output", default: "hex", kind: Kind::Enum(&["hex", "escape"]) },
-    Def { name: "server_version", default: "17.4", kind: Kind::Text },
-    Def { name: "server_version_num", default: "170004", kind: Kind::Text },
-    Def { name: "server_encoding", default: "UTF8", kind: Kind::Text },
-    Def { name: "integer_datetimes", default: "on", kind: Kind::Bool },
-    Def { name: "max_identifier_length", default: "63", kind: Kind::Text },
-    Def { name: "is_superuser", default: "on", kind: Kind::Bool },
-    Def { name: "lc_messages", default: "C", kind: Kind::Text },
-    Def { name: "lc_monetary", default: "C", kind: Kind::Text },
-    Def { name: "lc_numeric", default: "C", kind: Kind::Text },
-    Def { name: "lc_time", default: "C", kind: Kind::Text },
-    Def { name: "work_mem", default: "4MB", kind: Kind::Text },
-    Def { name: "maintenance_work_mem", default: "64MB", kind: Kind::Text },
-    Def { name: "max_parallel_workers_per_gather", default: "2", kind: Kind::Int { min: 0, max: 1024 } },
-    Def { name: "max_parallel_maintenance_workers", default: "2", kind: Kind::Int { min: 0, max: 1024 } },
-    Def { name: "enable_indexscan", default: "on", kind: Kind::Bool },
-    Def { name: "enable_seqscan", default: "on", kind: Kind::Bool },
-    Def { name: "enable_bitmapscan", default: "on", kind: Kind::Bool },
-    Def { name: "jit", default: "off", kind: Kind::Bool },
-    Def { name: "row_security", default: "on", kind: Kind::Bool },
-    Def { name: "client_min_messages", default: "notice", kind: Kind::Text },
-    Def { name: "hnsw.ef_search", default: "40", kind: Kind::Int { min: 1, max: 1000 } },
-    Def { name: "hnsw.iterative_scan", default: "off", kind: Kind::Enum(ITERATIVE) },
-    Def { name: "hnsw.max_scan_tuples", default: "20000", kind: Kind::Int { min: 1, max: i32::MAX as i64 } },
-    Def { name: "hnsw.scan_mem_multiplier", default: "1", kind: Kind::Int { min: 1, max: 1000 } },
-    Def { name: "ivfflat.probes", default: "1", kind: Kind::Int { min: 1, max: 32768 } },
-    Def { name: "ivfflat.iterative_scan", default: "off", kind: Kind::Enum(IVF_ITERATIVE) },
-    Def { name: "ivfflat.max_probes", default: "32768", kind: Kind::Int { min: 1, max: 32768 } },
+    Def {
+        name: "application_name",
+        default: "",
+        kind: Kind::Text,
+    },
+    Def {
+        name: "client_encoding",
+        default: "UTF8",
+        kind: Kind::Text,
+    },
+    Def {
+        name: "datestyle",
+        default: "ISO, MDY",
+        kind: Kind::Text,
+    },
+    Def {
+        name: "timezone",
+        default: "UTC",
+        kind: Kind::Text,
+    },
+    Def {
+        name: "intervalstyle",
+        default: "postgres",
+        kind: Kind::Text,
+    },
+    Def {
+        name: "search_path",
+        default: "\"$user\", public",
+        kind: Kind::Text,
+    },
+    Def {
+        name: "standard_conforming_strings",
+        default: "on",
+        kind: Kind::Bool,
+    },
+    Def {
+        name: "extra_float_digits",
+        default: "1",
+        kind: Kind::Int { min: -15, max: 3 },
+    },
+    Def {
+        name: "statement_timeout",
+        default: "0",
+        kind: Kind::Text,
+    },
+    Def {
+        name: "lock_timeout",
+        default: "0",
+        kind: Kind::Text,
+    },
+    Def {
+        name: "idle_in_transaction_session_timeout",
+        default: "0",
+        kind: Kind::Text,
+    },
+    Def {
+        name: "default_transaction_isolation",
+        default: "read committed",
+        kind: Kind::Text,
+    },
+    Def {
+        name: "transaction_isolation",
+        default: "read committed",
+        kind: Kind::Text,
+    },
+    Def {
+        name: "default_transaction_read_only",
+        default: "off",
+        kind: Kind::Bool,
+    },
+    Def {
+        name: "transaction_read_only",
+        default: "off",
+        kind: Kind::Bool,
+    },
+    Def {
+        name: "synchronous_commit",
+        default: "on",
+        kind: Kind::Text,
+    },
+    Def {
+        name: "bytea_output",
+        default: "hex",
+        kind: Kind::Enum(&["hex", "escape"]),
+    },
+    Def {
+        name: "server_version",
+        default: "17.4",
+        kind: Kind::Text,
+    },
+    Def {
+        name: "server_version_num",
+        default: "170004",
+        kind: Kind::Text,
+    },
+    Def {
+        name: "server_encoding",
+        default: "UTF8",
+        kind: Kind::Text,
+    },
+    Def {
+        name: "integer_datetimes",
+        default: "on",
+        kind: Kind::Bool,
+    },
+    Def {
+        name: "max_identifier_length",
+        default: "63",
+        kind: Kind::Text,
+    },
+    Def {
+        name: "is_superuser",
+        default: "on",
+        kind: Kind::Bool,
+    },
+    Def {
+        name: "lc_messages",
+        default: "C",
+        kind: Kind::Text,
+    },
+    Def {
+        name: "lc_monetary",
+        default: "C",
+        kind: Kind::Text,
+    },
+    Def {
+        name: "lc_numeric",
+        default: "C",
+        kind: Kind::Text,
+    },
+    Def {
+        name: "lc_time",
+        default: "C",
+        kind: Kind::Text,
+    },
+    Def {
+        name: "work_mem",
+        default: "4MB",
+        kind: Kind::Text,
+    },
+    Def {
+        name: "maintenance_work_mem",
+        default: "64MB",
+        kind: Kind::Text,
+    },
+    Def {
+        name: "max_parallel_workers_per_gather",
+        default: "2",
+        kind: Kind::Int { min: 0, max: 1024 },
+    },
+    Def {
+        name: "max_parallel_maintenance_workers",
+        default: "2",
+        kind: Kind::Int { min: 0, max: 1024 },
+    },
+    Def {
+        name: "enable_indexscan",
+        default: "on",
+        kind: Kind::Bool,
+    },
+    Def {
+        name: "enable_seqscan",
+        default: "on",
+        kind: Kind::Bool,
+    },
+    Def {
+        name: "enable_bitmapscan",
+        default: "on",
+        kind: Kind::Bool,
+    },
+    Def {
+        name: "jit",
+        default: "off",
+        kind: Kind::Bool,
+    },
+    Def {
+        name: "row_security",
+        default: "on",
+        kind: Kind::Bool,
+    },
+    Def {
+        name: "client_min_messages",
+        default: "notice",
+        kind: Kind::Text,
+    },
+    Def {
+        name: "hnsw.ef_search",
+        default: "40",
+        kind: Kind::Int { min: 1, max: 1000 },
+    },
+    Def {
+        name: "hnsw.iterative_scan",
+        default: "off",
+        kind: Kind::Enum(ITERATIVE),
+    },
+    Def {
+        name: "hnsw.max_scan_tuples",
+        default: "20000",
+        kind: Kind::Int {
+            min: 1,
+            max: i32::MAX as i64,
+        },
+    },
+    Def {
+        name: "hnsw.scan_mem_multiplier",
+        default: "1",
+        kind: Kind::Int { min: 1, max: 1000 },
+    },
+    Def {
+        name: "ivfflat.probes",
+        default: "1",
+        kind: Kind::Int { min: 1, max: 32768 },
+    },
+    Def {
+        name: "ivfflat.iterative_scan",
+        default: "off",
+        kind: Kind::Enum(IVF_ITERATIVE),
+    },
+    Def {
+        name: "ivfflat.max_probes",
+        default: "32768",
+        kind: Kind::Int { min: 1, max: 32768 },
+    },
 ];
 
 fn def(name: &str) -> Option<&'static Def> {
@@ -144,7 +326,10 @@ impl Settings {
 
     /// An integer setting, for the executor (`hnsw.ef_search`, ...).
     pub fn get_i64(&self, name: &str) -> i64 {
-        self.get(name).ok().and_then(|v| v.parse().ok()).unwrap_or(0)
+        self.get(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
     }
 
     pub fn get_bool(&self, name: &str) -> bool {
@@ -206,7 +391,13 @@ impl Settings {
         let mut v: Vec<(String, String)> = DEFS
             .iter()
             .map(|d| {
-                (d.name.to_string(), self.values.get(d.name).cloned().unwrap_or(d.default.to_string()))
+                (
+                    d.name.to_string(),
+                    self.values
+                        .get(d.name)
+                        .cloned()
+                        .unwrap_or(d.default.to_string()),
+                )
             })
             .collect();
         for (k, val) in &self.values {
@@ -234,7 +425,9 @@ mod tests {
             e.to_string(),
             "0 is outside the valid range for parameter \"hnsw.ef_search\" (1 .. 1000)"
         );
-        assert!(s.set("hnsw.iterative_scan", "sideways", false, false).is_err());
+        assert!(s
+            .set("hnsw.iterative_scan", "sideways", false, false)
+            .is_err());
         assert!(s.set("nosuch", "1", false, false).is_err());
         s.set("myapp.flag", "x", false, false).unwrap();
     }

@@ -19,7 +19,10 @@ pub fn ends_transaction(stmt: &Statement) -> bool {
 
 /// SHOW's variable name: `hnsw.ef_search`, `transaction isolation level`, `all`.
 fn show_name(variable: &[sqlparser::ast::Ident]) -> String {
-    let parts: Vec<String> = variable.iter().map(|i| i.value.to_ascii_lowercase()).collect();
+    let parts: Vec<String> = variable
+        .iter()
+        .map(|i| i.value.to_ascii_lowercase())
+        .collect();
     match parts.join(" ").as_str() {
         "transaction isolation level" => "transaction_isolation".into(),
         "time zone" => "timezone".into(),
@@ -37,7 +40,10 @@ pub fn result_fields(_s: &Session, stmt: &Statement) -> Result<Option<Vec<FieldR
                     Arc::new(Field::new("setting", DataType::Utf8, true)),
                 ])
             } else {
-                let col = variable.last().map(|i| i.value.to_ascii_lowercase()).unwrap_or(name);
+                let col = variable
+                    .last()
+                    .map(|i| i.value.to_ascii_lowercase())
+                    .unwrap_or(name);
                 Some(vec![Arc::new(Field::new(col, DataType::Utf8, true))])
             }
         }
@@ -57,7 +63,10 @@ fn set_value(values: &[Expr]) -> String {
                 other => other.to_string(),
             },
             Expr::Identifier(i) => i.value.clone(),
-            Expr::UnaryOp { op: sqlparser::ast::UnaryOperator::Minus, expr } => {
+            Expr::UnaryOp {
+                op: sqlparser::ast::UnaryOperator::Minus,
+                expr,
+            } => {
                 format!("-{}", set_value(std::slice::from_ref(expr)))
             }
             other => other.to_string(),
@@ -73,20 +82,27 @@ pub async fn execute(s: &mut Session, stmt: &Statement, params: &ParamValues) ->
             Ok(Output::Command("BEGIN".into()))
         }
         Statement::Commit { .. } => Ok(Output::Command(s.commit()?.to_string())),
-        Statement::Rollback { savepoint: Some(_), .. } => {
-            Err(QuiverError::FeatureNotSupported("savepoints are not supported".into()))
-        }
+        Statement::Rollback {
+            savepoint: Some(_), ..
+        } => Err(QuiverError::FeatureNotSupported(
+            "savepoints are not supported".into(),
+        )),
         Statement::Rollback { .. } => {
             s.rollback();
             Ok(Output::Command("ROLLBACK".into()))
         }
-        Statement::Savepoint { .. } | Statement::ReleaseSavepoint { .. } => {
-            Err(QuiverError::FeatureNotSupported("savepoints are not supported".into()))
-        }
+        Statement::Savepoint { .. } | Statement::ReleaseSavepoint { .. } => Err(
+            QuiverError::FeatureNotSupported("savepoints are not supported".into()),
+        ),
         Statement::Set(set) => {
             let in_block = s.in_block();
             match set {
-                Set::SingleAssignment { scope, variable, values, .. } => {
+                Set::SingleAssignment {
+                    scope,
+                    variable,
+                    values,
+                    ..
+                } => {
                     let name = variable.to_string();
                     let local = matches!(scope, Some(ContextModifier::Local));
                     let value = set_value(values);
@@ -97,10 +113,16 @@ pub async fn execute(s: &mut Session, stmt: &Statement, params: &ParamValues) ->
                     }
                 }
                 Set::SetTimeZone { local, value } => {
-                    s.settings().set("timezone", &set_value(std::slice::from_ref(value)), *local, in_block)?;
+                    s.settings().set(
+                        "timezone",
+                        &set_value(std::slice::from_ref(value)),
+                        *local,
+                        in_block,
+                    )?;
                 }
                 Set::SetNames { charset_name, .. } => {
-                    s.settings().set("client_encoding", &charset_name.value, false, in_block)?;
+                    s.settings()
+                        .set("client_encoding", &charset_name.value, false, in_block)?;
                 }
                 // SET SESSION CHARACTERISTICS, SET TRANSACTION ...: one isolation level exists.
                 _ => {}
@@ -110,21 +132,34 @@ pub async fn execute(s: &mut Session, stmt: &Statement, params: &ParamValues) ->
         Statement::ShowVariable { variable } => {
             let name = show_name(variable);
             let fields = result_fields(s, stmt)?.unwrap_or_default();
-            let schema = Arc::new(Schema::new(fields.iter().map(|f| f.as_ref().clone()).collect::<Vec<_>>()));
+            let schema = Arc::new(Schema::new(
+                fields
+                    .iter()
+                    .map(|f| f.as_ref().clone())
+                    .collect::<Vec<_>>(),
+            ));
             let batch = if name == "all" {
                 let all = s.settings().all();
                 RecordBatch::try_new(
                     schema,
                     vec![
-                        Arc::new(StringArray::from(all.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>())),
-                        Arc::new(StringArray::from(all.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>())),
+                        Arc::new(StringArray::from(
+                            all.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>(),
+                        )),
+                        Arc::new(StringArray::from(
+                            all.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>(),
+                        )),
                     ],
                 )?
             } else {
                 let v = s.settings().get(&name)?;
                 RecordBatch::try_new(schema, vec![Arc::new(StringArray::from(vec![v]))])?
             };
-            Ok(Output::Rows { fields, batches: vec![batch], tag: "SHOW".into() })
+            Ok(Output::Rows {
+                fields,
+                batches: vec![batch],
+                tag: "SHOW".into(),
+            })
         }
         Statement::Reset(r) => {
             match &r.reset {
@@ -160,5 +195,8 @@ fn first_words(sql: &str) -> String {
 
 /// `CHECKPOINT` (which sqlparser does not know): seals every growing segment.
 pub fn is_checkpoint(sql: &str) -> bool {
-    sql.trim().trim_end_matches(';').trim().eq_ignore_ascii_case("checkpoint")
+    sql.trim()
+        .trim_end_matches(';')
+        .trim()
+        .eq_ignore_ascii_case("checkpoint")
 }

@@ -34,7 +34,11 @@ pub fn field_infos(fields: &[FieldRef], format: &Format) -> Vec<FieldInfo> {
         .enumerate()
         .map(|(i, f)| {
             let ty = SqlType::of_field(f);
-            let fmt = if format.is_binary(i) { FieldFormat::Binary } else { FieldFormat::Text };
+            let fmt = if format.is_binary(i) {
+                FieldFormat::Binary
+            } else {
+                FieldFormat::Text
+            };
             FieldInfo::new(f.name().clone(), None, None, pg_type(&ty), fmt)
                 .with_type_modifier(ty.typmod())
                 .with_type_size(ty.typlen())
@@ -94,7 +98,10 @@ pub fn query_response(
     });
     let mut resp = QueryResponse::new(infos, rows);
     // pgwire appends the row count; keep only the verb (and INSERT's 0).
-    let verb = tag.rsplit_once(' ').map(|(v, n)| if n.parse::<u64>().is_ok() { v } else { tag }).unwrap_or(tag);
+    let verb = tag
+        .rsplit_once(' ')
+        .map(|(v, n)| if n.parse::<u64>().is_ok() { v } else { tag })
+        .unwrap_or(tag);
     resp.set_command_tag(verb);
     resp
 }

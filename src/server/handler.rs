@@ -71,13 +71,19 @@ impl Handler {
             copy: Mutex::new(None),
             manager,
         });
-        Handler { parser: Arc::new(StatementParser { conn: conn.clone() }), conn }
+        Handler {
+            parser: Arc::new(StatementParser { conn: conn.clone() }),
+            conn,
+        }
     }
 }
 
 impl Connection {
     /// The session, created on first use with the startup parameters' user and database.
-    async fn session<C: ClientInfo>(&self, client: &C) -> PgWireResult<tokio::sync::MutexGuard<'_, Option<Session>>> {
+    async fn session<C: ClientInfo>(
+        &self,
+        client: &C,
+    ) -> PgWireResult<tokio::sync::MutexGuard<'_, Option<Session>>> {
         let mut guard = self.session.lock().await;
         if guard.is_none() {
             let md = client.metadata();
@@ -100,22 +106,43 @@ fn status_response(before: TxnStatus, after: TxnStatus, tag: &str) -> Response {
 
 impl Connection {
     /// Turns a statement's output into a pgwire response; COPY FROM arms the loader.
-    async fn respond(&self, out: Output, before: TxnStatus, after: TxnStatus, format: &Format) -> Response {
+    async fn respond(
+        &self,
+        out: Output,
+        before: TxnStatus,
+        after: TxnStatus,
+        format: &Format,
+    ) -> Response {
         match out {
-            Output::Rows { fields, batches, tag } => Response::Query(query_response(&fields, batches, format, &tag)),
+            Output::Rows {
+                fields,
+                batches,
+                tag,
+            } => Response::Query(query_response(&fields, batches, format, &tag)),
             Output::Command(tag) => status_response(before, after, &tag),
             Output::Empty => Response::EmptyQuery,
             Output::CopyIn(spec) => {
                 let loader = CopyLoader::new(spec);
-                let fmt = if loader.format() == CopyFormat::Binary { 1 } else { 0 };
+                let fmt = if loader.format() == CopyFormat::Binary {
+                    1
+                } else {
+                    0
+                };
                 let cols = loader.columns();
                 *self.copy.lock().await = Some(loader);
                 Response::CopyIn(CopyResponse::new(fmt, cols, stream::empty()))
             }
             Output::CopyOut(out) => {
-                let fmt = if out.format == CopyFormat::Binary { 1 } else { 0 };
-                let chunks: Vec<PgWireResult<CopyData>> =
-                    out.chunks.into_iter().map(|c| Ok(CopyData::new(c))).collect();
+                let fmt = if out.format == CopyFormat::Binary {
+                    1
+                } else {
+                    0
+                };
+                let chunks: Vec<PgWireResult<CopyData>> = out
+                    .chunks
+                    .into_iter()
+                    .map(|c| Ok(CopyData::new(c)))
+                    .collect();
                 Response::CopyOut(CopyResponse::new(fmt, out.columns, stream::iter(chunks)))
             }
         }
@@ -146,7 +173,10 @@ impl ServerParameterProvider for Parameters {
             "application_name".into(),
             md.get("application_name").cloned().unwrap_or_default(),
         );
-        p.insert("session_authorization".into(), md.get("user").cloned().unwrap_or_else(|| "postgres".into()));
+        p.insert(
+            "session_authorization".into(),
+            md.get("user").cloned().unwrap_or_else(|| "postgres".into()),
+        );
         Some(p)
     }
 }
@@ -156,7 +186,11 @@ static PIDS: std::sync::LazyLock<RandomPidSecretKeyGenerator> =
 
 #[async_trait]
 impl StartupHandler for Handler {
-    async fn on_startup<C>(&self, client: &mut C, message: PgWireFrontendMessage) -> PgWireResult<()>
+    async fn on_startup<C>(
+        &self,
+        client: &mut C,
+        message: PgWireFrontendMessage,
+    ) -> PgWireResult<()>
     where
         C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::Error: Debug,
@@ -211,7 +245,11 @@ impl SimpleQueryHandler for Handler {
                 Ok(o) => {
                     let is_copy_in = matches!(o, Output::CopyIn(_));
                     let after = session.status();
-                    out.push(self.conn.respond(o, before, after, &Format::UnifiedText).await);
+                    out.push(
+                        self.conn
+                            .respond(o, before, after, &Format::UnifiedText)
+                            .await,
+                    );
                     if is_copy_in {
                         break;
                     }
@@ -232,7 +270,12 @@ impl SimpleQueryHandler for Handler {
 impl QueryParser for StatementParser {
     type Statement = QueryStatement;
 
-    async fn parse_sql<C>(&self, client: &C, sql: &str, types: &[Option<Type>]) -> PgWireResult<Option<QueryStatement>>
+    async fn parse_sql<C>(
+        &self,
+        client: &C,
+        sql: &str,
+        types: &[Option<Type>],
+    ) -> PgWireResult<Option<QueryStatement>>
     where
         C: ClientInfo + Unpin + Send + Sync,
     {
@@ -248,10 +291,16 @@ impl QueryParser for StatementParser {
                     "cannot insert multiple commands into a prepared statement".into(),
                 ));
             }
-            let Some(stmt) = stmts.pop() else { return Ok(None) };
-            let client_types: Vec<Option<SqlType>> =
-                types.iter().map(|t| t.as_ref().and_then(|t| SqlType::from_oid(t.oid()))).collect();
-            Ok(Some(QueryStatement::Prepared(Arc::new(session.prepare(stmt, &client_types).await?))))
+            let Some(stmt) = stmts.pop() else {
+                return Ok(None);
+            };
+            let client_types: Vec<Option<SqlType>> = types
+                .iter()
+                .map(|t| t.as_ref().and_then(|t| SqlType::from_oid(t.oid())))
+                .collect();
+            Ok(Some(QueryStatement::Prepared(Arc::new(
+                session.prepare(stmt, &client_types).await?,
+            ))))
         }
         .await;
         match result {
@@ -270,7 +319,11 @@ impl QueryParser for StatementParser {
         })
     }
 
-    fn get_result_schema(&self, stmt: &QueryStatement, format: Option<&Format>) -> PgWireResult<Vec<FieldInfo>> {
+    fn get_result_schema(
+        &self,
+        stmt: &QueryStatement,
+        format: Option<&Format>,
+    ) -> PgWireResult<Vec<FieldInfo>> {
         Ok(match stmt {
             QueryStatement::Prepared(p) => match &p.fields {
                 Some(f) => field_infos(f, format.unwrap_or(&Format::UnifiedText)),
@@ -290,7 +343,12 @@ impl ExtendedQueryHandler for Handler {
         self.parser.clone()
     }
 
-    async fn do_query<C>(&self, client: &mut C, portal: &Portal<QueryStatement>, _max_rows: usize) -> PgWireResult<Response>
+    async fn do_query<C>(
+        &self,
+        client: &mut C,
+        portal: &Portal<QueryStatement>,
+        _max_rows: usize,
+    ) -> PgWireResult<Response>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::PortalStore: PortalStore<Statement = QueryStatement>,
@@ -308,7 +366,11 @@ impl ExtendedQueryHandler for Handler {
         };
         let mut values = Vec::with_capacity(portal.parameters.len());
         for (i, raw) in portal.parameters.iter().enumerate() {
-            let ty = prepared.param_types.get(i).cloned().unwrap_or(SqlType::Text);
+            let ty = prepared
+                .param_types
+                .get(i)
+                .cloned()
+                .unwrap_or(SqlType::Text);
             let target = prepared.param_targets.get(i).cloned().flatten();
             let binary = portal.parameter_format.is_binary(i);
             match params::decode(raw.as_deref(), binary, &ty, target.as_ref()) {
@@ -323,7 +385,10 @@ impl ExtendedQueryHandler for Handler {
         match session.execute(&prepared, values).await {
             Ok(out) => {
                 let after = session.status();
-                Ok(self.conn.respond(out, before, after, &portal.result_column_format).await)
+                Ok(self
+                    .conn
+                    .respond(out, before, after, &portal.result_column_format)
+                    .await)
             }
             Err(e) => Err(to_pgwire(e)),
         }
@@ -357,7 +422,9 @@ impl CopyHandler for Handler {
         let mut guard = self.conn.session(client).await?;
         let session = guard.as_mut().expect("session created");
         let Some(loader) = self.conn.copy.lock().await.take() else {
-            return Err(to_pgwire(QuiverError::ProtocolViolation("no COPY in progress".into())));
+            return Err(to_pgwire(QuiverError::ProtocolViolation(
+                "no COPY in progress".into(),
+            )));
         };
         let result = async {
             let (writes, rows) = loader.finish(session).await?;
@@ -368,7 +435,11 @@ impl CopyHandler for Handler {
         match result {
             Ok(rows) => {
                 let tag = Tag::new("COPY").with_rows(rows);
-                client.send(PgWireBackendMessage::CommandComplete(CommandComplete::from(tag))).await?;
+                client
+                    .send(PgWireBackendMessage::CommandComplete(
+                        CommandComplete::from(tag),
+                    ))
+                    .await?;
                 Ok(())
             }
             Err(e) => {

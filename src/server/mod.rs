@@ -84,7 +84,10 @@ pub async fn serve(
             Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
         }
     }
-    tracing::info!(connections = tasks.len(), "shutting down: no longer accepting connections");
+    tracing::info!(
+        connections = tasks.len(),
+        "shutting down: no longer accepting connections"
+    );
     let grace = tokio::time::sleep(std::time::Duration::from_secs(5));
     tokio::pin!(grace);
     loop {

@@ -18,17 +18,27 @@ use crate::sql::vector_array::{
 use crate::types::SqlType;
 
 fn strings(array: &dyn Array) -> Result<Vec<Option<String>>> {
-    let a = cast_with_options(&array.slice(0, array.len()), &DataType::Utf8, &CastOptions::default())?;
+    let a = cast_with_options(
+        &array.slice(0, array.len()),
+        &DataType::Utf8,
+        &CastOptions::default(),
+    )?;
     let a = a.as_string::<i32>();
     Ok(a.iter().map(|s| s.map(str::to_string)).collect())
 }
 
 fn is_stringy(dt: &DataType) -> bool {
-    matches!(dt, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
+    matches!(
+        dt,
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+    )
 }
 
 fn is_listy(dt: &DataType) -> bool {
-    matches!(dt, DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(_, _))
+    matches!(
+        dt,
+        DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(_, _)
+    )
 }
 
 fn check_finite(v: &[f32], type_name: &'static str) -> Result<()> {
@@ -52,7 +62,10 @@ fn check_dims(len: usize, dim: Option<u32>, type_name: &'static str, max: usize)
     }
     if let Some(d) = dim {
         if d as usize != len {
-            return Err(QuiverError::DimensionMismatch { expected: d as usize, actual: len });
+            return Err(QuiverError::DimensionMismatch {
+                expected: d as usize,
+                actual: len,
+            });
         }
     }
     Ok(())
@@ -69,7 +82,10 @@ pub fn cast_array(array: &ArrayRef, from: &SqlType, to: &SqlType) -> Result<Arra
             let rows: Vec<Option<Vec<f32>>> = if is_stringy(&dt) {
                 strings(array)?
                     .into_iter()
-                    .map(|s| s.map(|s| pgvector::parse_vector(&s, dim.map(|d| d as usize))).transpose())
+                    .map(|s| {
+                        s.map(|s| pgvector::parse_vector(&s, dim.map(|d| d as usize)))
+                            .transpose()
+                    })
                     .collect::<Result<_>>()?
             } else {
                 let rows = vectors_of(array.as_ref())?;
@@ -85,7 +101,10 @@ pub fn cast_array(array: &ArrayRef, from: &SqlType, to: &SqlType) -> Result<Arra
             let rows = if is_stringy(&dt) {
                 strings(array)?
                     .into_iter()
-                    .map(|s| s.map(|s| pgvector::parse_halfvec(&s, dim.map(|d| d as usize))).transpose())
+                    .map(|s| {
+                        s.map(|s| pgvector::parse_halfvec(&s, dim.map(|d| d as usize)))
+                            .transpose()
+                    })
                     .collect::<Result<Vec<_>>>()?
             } else {
                 for v in vectors_of(array.as_ref())?.iter().flatten() {
@@ -107,7 +126,8 @@ pub fn cast_array(array: &ArrayRef, from: &SqlType, to: &SqlType) -> Result<Arra
                 strings(array)?
                     .into_iter()
                     .map(|s| {
-                        s.map(|s| pgvector::parse_sparsevec(&s, dim.map(|d| d as usize))).transpose()
+                        s.map(|s| pgvector::parse_sparsevec(&s, dim.map(|d| d as usize)))
+                            .transpose()
                     })
                     .collect::<Result<Vec<_>>>()?
             } else {
@@ -176,7 +196,11 @@ pub fn cast_array(array: &ArrayRef, from: &SqlType, to: &SqlType) -> Result<Arra
                                 input: s.clone(),
                             }
                         })?;
-                        Ok(if jsonb { crate::sql::json::format_jsonb(&v) } else { s })
+                        Ok(if jsonb {
+                            crate::sql::json::format_jsonb(&v)
+                        } else {
+                            s
+                        })
                     })
                     .transpose()
                 })
@@ -223,8 +247,10 @@ pub fn cast_array(array: &ArrayRef, from: &SqlType, to: &SqlType) -> Result<Arra
         SqlType::Array(elem) if is_listy(&dt) || matches!(dt, DataType::Struct(_)) => {
             let target = to.arrow_type();
             if matches!(from, SqlType::Sparsevec(_)) {
-                let rows: Vec<Option<Vec<f32>>> =
-                    sparse_of(array.as_ref())?.into_iter().map(|o| o.map(|s| sparse_to_dense(&s))).collect();
+                let rows: Vec<Option<Vec<f32>>> = sparse_of(array.as_ref())?
+                    .into_iter()
+                    .map(|o| o.map(|s| sparse_to_dense(&s)))
+                    .collect();
                 let arr = build_vectors(&rows, None)?;
                 return Ok(cast_with_options(&arr, &target, &CastOptions::default())?);
             }
@@ -265,18 +291,23 @@ fn standard_cast(array: &ArrayRef, to: &SqlType) -> Result<ArrayRef> {
         // Arrow does not trim; PostgreSQL ignores surrounding whitespace for numbers.
         let s = strings(array)?;
         Arc::new(StringArray::from(
-            s.iter().map(|v| v.as_ref().map(|v| v.trim().to_string())).collect::<Vec<_>>(),
+            s.iter()
+                .map(|v| v.as_ref().map(|v| v.trim().to_string()))
+                .collect::<Vec<_>>(),
         ))
     } else {
         array.clone()
     };
-    let safe = CastOptions { safe: true, format_options: FormatOptions::default() };
+    let safe = CastOptions {
+        safe: true,
+        format_options: FormatOptions::default(),
+    };
     let out = cast_with_options(&input, &target, &safe)?;
     if out.null_count() != input.null_count() {
         for i in 0..input.len() {
             if out.is_null(i) && !input.is_null(i) {
-                let shown = arrow::util::display::array_value_to_string(&input, i)
-                    .unwrap_or_default();
+                let shown =
+                    arrow::util::display::array_value_to_string(&input, i).unwrap_or_default();
                 return Err(if from_text {
                     QuiverError::InvalidTextRepresentation {
                         type_name: to.display_name(),
@@ -293,7 +324,10 @@ fn standard_cast(array: &ArrayRef, to: &SqlType) -> Result<ArrayRef> {
 
 pub fn parse_uuid(s: &str) -> Result<String> {
     let t = s.trim();
-    let t = t.strip_prefix('{').and_then(|x| x.strip_suffix('}')).unwrap_or(t);
+    let t = t
+        .strip_prefix('{')
+        .and_then(|x| x.strip_suffix('}'))
+        .unwrap_or(t);
     let hex: String = t.chars().filter(|c| *c != '-').collect();
     if hex.len() != 32 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
         return Err(QuiverError::InvalidTextRepresentation {
@@ -302,7 +336,14 @@ pub fn parse_uuid(s: &str) -> Result<String> {
         });
     }
     let h = hex.to_ascii_lowercase();
-    Ok(format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32]))
+    Ok(format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    ))
 }
 
 #[cfg(test)]
@@ -324,7 +365,10 @@ mod tests {
         let a: ArrayRef = Arc::new(StringArray::from(vec!["12", "x"]));
         let e = cast_array(&a, &SqlType::Text, &SqlType::Int4).unwrap_err();
         assert_eq!(e.sqlstate(), "22P02");
-        assert_eq!(e.to_string(), "invalid input syntax for type integer: \"x\"");
+        assert_eq!(
+            e.to_string(),
+            "invalid input syntax for type integer: \"x\""
+        );
     }
 
     #[test]

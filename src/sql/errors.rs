@@ -88,12 +88,19 @@ pub fn from_datafusion(e: DataFusionError) -> QuiverError {
 }
 
 fn clean(m: &str) -> String {
-    m.split(DataFusionError::BACK_TRACE_SEP).next().unwrap_or(m).trim().to_string()
+    m.split(DataFusionError::BACK_TRACE_SEP)
+        .next()
+        .unwrap_or(m)
+        .trim()
+        .to_string()
 }
 
 fn classify_plan(m: &str) -> QuiverError {
     let m = clean(m);
-    if let Some(rest) = m.strip_prefix("table '").or_else(|| m.strip_prefix("Table '")) {
+    if let Some(rest) = m
+        .strip_prefix("table '")
+        .or_else(|| m.strip_prefix("Table '"))
+    {
         if let Some(end) = rest.find('\'') {
             let name = rest[..end].rsplit('.').next().unwrap_or(&rest[..end]);
             return QuiverError::UndefinedTable(name.to_string());

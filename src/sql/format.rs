@@ -7,8 +7,8 @@ use arrow::array::{Array, ArrayRef, AsArray};
 use arrow::compute::cast;
 use arrow::datatypes::{
     DataType, Date32Type, Decimal128Type, Float32Type, Float64Type, Int16Type, Int32Type,
-    Int64Type, IntervalMonthDayNanoType, IntervalUnit, Time64MicrosecondType,
-    TimestampMicrosecondType, TimeUnit, UInt32Type,
+    Int64Type, IntervalMonthDayNanoType, IntervalUnit, Time64MicrosecondType, TimeUnit,
+    TimestampMicrosecondType, UInt32Type,
 };
 use bytes::{BufMut, BytesMut};
 use chrono::{DateTime, NaiveDate};
@@ -52,10 +52,9 @@ pub fn normalize(array: &ArrayRef, ty: &SqlType) -> Result<ArrayRef> {
         | SqlType::Bit(_)
         | SqlType::Varbit(_) => DataType::Utf8,
         SqlType::Bytea => DataType::Binary,
-        SqlType::Vector(_)
-        | SqlType::Halfvec(_)
-        | SqlType::Sparsevec(_)
-        | SqlType::Array(_) => return Ok(array.clone()),
+        SqlType::Vector(_) | SqlType::Halfvec(_) | SqlType::Sparsevec(_) | SqlType::Array(_) => {
+            return Ok(array.clone())
+        }
     };
     if dt == &target {
         return Ok(array.clone());
@@ -87,7 +86,12 @@ fn fmt_timestamp(us: i64, tz: bool) -> String {
 fn fmt_time(us: i64) -> String {
     let secs = us / 1_000_000;
     let micros = us % 1_000_000;
-    let mut s = format!("{:02}:{:02}:{:02}", secs / 3600, (secs / 60) % 60, secs % 60);
+    let mut s = format!(
+        "{:02}:{:02}:{:02}",
+        secs / 3600,
+        (secs / 60) % 60,
+        secs % 60
+    );
     if micros != 0 {
         s.push('.');
         s.push_str(format!("{micros:06}").trim_end_matches('0'));
@@ -100,11 +104,18 @@ fn fmt_decimal(v: i128, scale: i8, trim: bool) -> String {
     let digits = v.unsigned_abs().to_string();
     let scale = scale.max(0) as usize;
     let (int, frac) = if digits.len() > scale {
-        (digits[..digits.len() - scale].to_string(), digits[digits.len() - scale..].to_string())
+        (
+            digits[..digits.len() - scale].to_string(),
+            digits[digits.len() - scale..].to_string(),
+        )
     } else {
         ("0".to_string(), format!("{digits:0>scale$}"))
     };
-    let frac = if trim { frac.trim_end_matches('0').to_string() } else { frac };
+    let frac = if trim {
+        frac.trim_end_matches('0').to_string()
+    } else {
+        frac
+    };
     let mut s = String::new();
     if neg && (int != "0" || frac.chars().any(|c| c != '0')) {
         s.push('-');
@@ -127,7 +138,10 @@ fn fmt_interval(months: i32, days: i32, nanos: i64) -> String {
         parts.push(format!("{m} mon{}", if m.abs() == 1 { "" } else { "s" }));
     }
     if days != 0 {
-        parts.push(format!("{days} day{}", if days.abs() == 1 { "" } else { "s" }));
+        parts.push(format!(
+            "{days} day{}",
+            if days.abs() == 1 { "" } else { "s" }
+        ));
     }
     if nanos != 0 || parts.is_empty() {
         let us = nanos / 1000;
@@ -151,7 +165,8 @@ fn fmt_array(list: &ArrayRef, elem: &SqlType) -> Result<String> {
             Some(v) => {
                 let needs_quote = v.is_empty()
                     || v.eq_ignore_ascii_case("null")
-                    || v.chars().any(|c| matches!(c, '{' | '}' | ',' | '"' | '\\') || c.is_whitespace());
+                    || v.chars()
+                        .any(|c| matches!(c, '{' | '}' | ',' | '"' | '\\') || c.is_whitespace());
                 if needs_quote {
                     s.push('"');
                     for c in v.chars() {
@@ -177,9 +192,12 @@ pub fn text_value(array: &dyn Array, ty: &SqlType, i: usize) -> Result<Option<St
         return Ok(None);
     }
     let s = match ty {
-        SqlType::Bool => {
-            if array.as_boolean().value(i) { "t" } else { "f" }.to_string()
+        SqlType::Bool => if array.as_boolean().value(i) {
+            "t"
+        } else {
+            "f"
         }
+        .to_string(),
         SqlType::Int2 => array.as_primitive::<Int16Type>().value(i).to_string(),
         SqlType::Int4 => array.as_primitive::<Int32Type>().value(i).to_string(),
         SqlType::Int8 => array.as_primitive::<Int64Type>().value(i).to_string(),
@@ -191,7 +209,11 @@ pub fn text_value(array: &dyn Array, ty: &SqlType, i: usize) -> Result<Option<St
                 return Err(QuiverError::Internal("numeric not normalized".into()));
             };
             let trim = precision.is_none();
-            fmt_decimal(array.as_primitive::<Decimal128Type>().value(i), *scale, trim)
+            fmt_decimal(
+                array.as_primitive::<Decimal128Type>().value(i),
+                *scale,
+                trim,
+            )
         }
         SqlType::Text
         | SqlType::Varchar(_)
@@ -218,24 +240,32 @@ pub fn text_value(array: &dyn Array, ty: &SqlType, i: usize) -> Result<Option<St
                 .unwrap_or_else(|| d.to_string())
         }
         SqlType::Time => fmt_time(array.as_primitive::<Time64MicrosecondType>().value(i)),
-        SqlType::Timestamp => {
-            fmt_timestamp(array.as_primitive::<TimestampMicrosecondType>().value(i), false)
-        }
-        SqlType::Timestamptz => {
-            fmt_timestamp(array.as_primitive::<TimestampMicrosecondType>().value(i), true)
-        }
+        SqlType::Timestamp => fmt_timestamp(
+            array.as_primitive::<TimestampMicrosecondType>().value(i),
+            false,
+        ),
+        SqlType::Timestamptz => fmt_timestamp(
+            array.as_primitive::<TimestampMicrosecondType>().value(i),
+            true,
+        ),
         SqlType::Interval => {
             let v = array.as_primitive::<IntervalMonthDayNanoType>().value(i);
             fmt_interval(v.months, v.days, v.nanoseconds)
         }
         SqlType::Vector(_) => {
             let one = array.slice(i, 1);
-            let v = vectors_of(one.as_ref())?.pop().flatten().unwrap_or_default();
+            let v = vectors_of(one.as_ref())?
+                .pop()
+                .flatten()
+                .unwrap_or_default();
             pgvector::format_vector(&v)
         }
         SqlType::Halfvec(_) => {
             let one = array.slice(i, 1);
-            let v = halfvecs_of(one.as_ref())?.pop().flatten().unwrap_or_default();
+            let v = halfvecs_of(one.as_ref())?
+                .pop()
+                .flatten()
+                .unwrap_or_default();
             pgvector::format_halfvec(&v)
         }
         SqlType::Sparsevec(_) => {
@@ -278,9 +308,14 @@ pub fn binary_value(array: &dyn Array, ty: &SqlType, i: usize, out: &mut BytesMu
             out.put_u8(1);
             out.put_slice(array.as_string::<i32>().value(i).as_bytes())
         }
-        SqlType::InternalChar => {
-            out.put_u8(array.as_string::<i32>().value(i).bytes().next().unwrap_or(0))
-        }
+        SqlType::InternalChar => out.put_u8(
+            array
+                .as_string::<i32>()
+                .value(i)
+                .bytes()
+                .next()
+                .unwrap_or(0),
+        ),
         SqlType::Uuid => {
             let s = array.as_string::<i32>().value(i);
             let hex: String = s.chars().filter(|c| *c != '-').collect();
@@ -315,21 +350,29 @@ pub fn binary_value(array: &dyn Array, ty: &SqlType, i: usize, out: &mut BytesMu
         }
         SqlType::Vector(_) => {
             let one = array.slice(i, 1);
-            let v = vectors_of(one.as_ref())?.pop().flatten().unwrap_or_default();
+            let v = vectors_of(one.as_ref())?
+                .pop()
+                .flatten()
+                .unwrap_or_default();
             let mut b = Vec::with_capacity(4 + 4 * v.len());
             pgvector::vector_to_binary(&v, &mut b);
             out.put_slice(&b);
         }
         SqlType::Halfvec(_) => {
             let one = array.slice(i, 1);
-            let v = halfvecs_of(one.as_ref())?.pop().flatten().unwrap_or_default();
+            let v = halfvecs_of(one.as_ref())?
+                .pop()
+                .flatten()
+                .unwrap_or_default();
             let mut b = Vec::new();
             pgvector::halfvec_to_binary(&v, &mut b);
             out.put_slice(&b);
         }
         SqlType::Sparsevec(_) => {
             let one = array.slice(i, 1);
-            let Some(s) = sparse_of(one.as_ref())?.pop().flatten() else { return Ok(false) };
+            let Some(s) = sparse_of(one.as_ref())?.pop().flatten() else {
+                return Ok(false);
+            };
             let mut b = Vec::new();
             pgvector::sparsevec_to_binary(&s, &mut b);
             out.put_slice(&b);
@@ -376,7 +419,12 @@ fn numeric_to_binary(text: &str, out: &mut BytesMut) {
     let mut digits: Vec<i16> = digits_str
         .as_bytes()
         .chunks(4)
-        .map(|c| std::str::from_utf8(c).ok().and_then(|s| s.parse().ok()).unwrap_or(0))
+        .map(|c| {
+            std::str::from_utf8(c)
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0)
+        })
         .collect();
     let mut weight = ((int.len() + ipad) / 4) as i16 - 1;
     while digits.first() == Some(&0) {
@@ -421,6 +469,9 @@ mod tests {
         let mut b = BytesMut::new();
         numeric_to_binary("12345.678", &mut b);
         // ndigits 3, weight 1, sign 0, dscale 3, digits 1 2345 6780
-        assert_eq!(&b[..], &[0, 3, 0, 1, 0, 0, 0, 3, 0, 1, 0x09, 0x29, 0x1a, 0x7c]);
+        assert_eq!(
+            &b[..],
+            &[0, 3, 0, 1, 0, 0, 0, 3, 0, 1, 0x09, 0x29, 0x1a, 0x7c]
+        );
     }
 }

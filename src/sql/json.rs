@@ -15,7 +15,11 @@ fn write_jsonb(v: &Value, out: &mut String) {
     match v {
         Value::Object(m) => {
             let mut keys: Vec<&String> = m.keys().collect();
-            keys.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.as_bytes().cmp(b.as_bytes())));
+            keys.sort_by(|a, b| {
+                a.len()
+                    .cmp(&b.len())
+                    .then_with(|| a.as_bytes().cmp(b.as_bytes()))
+            });
             out.push('{');
             for (i, k) in keys.iter().enumerate() {
                 if i > 0 {
@@ -79,7 +83,10 @@ mod tests {
     #[test]
     fn jsonb_orders_keys_like_postgres() {
         let v: Value = serde_json::from_str(r#"{"bb":1,"a":[1,2,{"z":null}],"c":"x"}"#).unwrap();
-        assert_eq!(format_jsonb(&v), r#"{"a": [1, 2, {"z": null}], "c": "x", "bb": 1}"#);
+        assert_eq!(
+            format_jsonb(&v),
+            r#"{"a": [1, 2, {"z": null}], "c": "x", "bb": 1}"#
+        );
     }
 
     #[test]
@@ -87,7 +94,10 @@ mod tests {
         let v: Value = serde_json::from_str(r#"{"a":{"b":2},"s":"t","n":null,"l":[1,2]}"#).unwrap();
         assert_eq!(get_text(&v, &JsonKey::Field("s")).as_deref(), Some("t"));
         assert_eq!(get_text(&v, &JsonKey::Field("n")), None);
-        assert_eq!(get(&v, &JsonKey::Field("a")).map(format_jsonb).as_deref(), Some(r#"{"b": 2}"#));
+        assert_eq!(
+            get(&v, &JsonKey::Field("a")).map(format_jsonb).as_deref(),
+            Some(r#"{"b": 2}"#)
+        );
         let l = get(&v, &JsonKey::Field("l")).unwrap();
         assert_eq!(get_text(l, &JsonKey::Index(-1)).as_deref(), Some("2"));
     }

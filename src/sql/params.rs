@@ -38,7 +38,13 @@ pub fn decode(
     ty: &SqlType,
     target: Option<&DataType>,
 ) -> Result<ScalarValue> {
-    let want = target.cloned().unwrap_or_else(|| if binary { ty.arrow_type() } else { DataType::Utf8 });
+    let want = target.cloned().unwrap_or_else(|| {
+        if binary {
+            ty.arrow_type()
+        } else {
+            DataType::Utf8
+        }
+    });
     let Some(b) = value else {
         return Ok(ScalarValue::try_from(&want)?);
     };
@@ -59,8 +65,12 @@ pub fn decode(
             SqlType::Int4 => Arc::new(Int32Array::from(vec![i32::from_be_bytes(fixed(b, ty)?)])),
             SqlType::Int8 => Arc::new(Int64Array::from(vec![i64::from_be_bytes(fixed(b, ty)?)])),
             SqlType::Oid => Arc::new(UInt32Array::from(vec![u32::from_be_bytes(fixed(b, ty)?)])),
-            SqlType::Float4 => Arc::new(Float32Array::from(vec![f32::from_be_bytes(fixed(b, ty)?)])),
-            SqlType::Float8 => Arc::new(Float64Array::from(vec![f64::from_be_bytes(fixed(b, ty)?)])),
+            SqlType::Float4 => {
+                Arc::new(Float32Array::from(vec![f32::from_be_bytes(fixed(b, ty)?)]))
+            }
+            SqlType::Float8 => {
+                Arc::new(Float64Array::from(vec![f64::from_be_bytes(fixed(b, ty)?)]))
+            }
             SqlType::Text
             | SqlType::Varchar(_)
             | SqlType::Char(_)
@@ -78,7 +88,14 @@ pub fn decode(
                     SqlType::Uuid => {
                         let raw: [u8; 16] = fixed(b, ty)?;
                         let h: String = raw.iter().map(|x| format!("{x:02x}")).collect();
-                        format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+                        format!(
+                            "{}-{}-{}-{}-{}",
+                            &h[0..8],
+                            &h[8..12],
+                            &h[12..16],
+                            &h[16..20],
+                            &h[20..]
+                        )
                     }
                     SqlType::Bit(_) | SqlType::Varbit(_) => pgvector::bit_from_binary(b)?,
                     _ => String::from_utf8(b.to_vec()).map_err(|_| bad(ty))?,
@@ -94,12 +111,16 @@ pub fn decode(
                 i64::from_be_bytes(fixed(b, ty)?) + PG_EPOCH_OFFSET_US,
             ])),
             SqlType::Timestamptz => Arc::new(
-                TimestampMicrosecondArray::from(vec![i64::from_be_bytes(fixed(b, ty)?) + PG_EPOCH_OFFSET_US])
-                    .with_timezone("+00:00"),
+                TimestampMicrosecondArray::from(vec![
+                    i64::from_be_bytes(fixed(b, ty)?) + PG_EPOCH_OFFSET_US,
+                ])
+                .with_timezone("+00:00"),
             ),
             SqlType::Vector(d) => build_vectors(&[Some(pgvector::vector_from_binary(b)?)], *d)?,
             SqlType::Halfvec(d) => build_halfvecs(&[Some(pgvector::halfvec_from_binary(b)?)], *d)?,
-            SqlType::Sparsevec(_) => build_sparsevecs(&[Some(pgvector::sparsevec_from_binary(b)?)])?,
+            SqlType::Sparsevec(_) => {
+                build_sparsevecs(&[Some(pgvector::sparsevec_from_binary(b)?)])?
+            }
             SqlType::Numeric { .. } => {
                 let text: ArrayRef = Arc::new(StringArray::from(vec![numeric_from_binary(b)?]));
                 cast_array(&text, &SqlType::Text, ty)?
@@ -143,7 +164,8 @@ fn numeric_from_binary(b: &[u8]) -> Result<String> {
         return Err(err());
     }
     let rd = |i: usize| i16::from_be_bytes([b[i], b[i + 1]]);
-    let (ndigits, weight, sign, dscale) = (rd(0) as usize, rd(2) as i32, rd(4) as u16, rd(6) as usize);
+    let (ndigits, weight, sign, dscale) =
+        (rd(0) as usize, rd(2) as i32, rd(4) as u16, rd(6) as usize);
     if b.len() != 8 + 2 * ndigits {
         return Err(err());
     }
@@ -166,7 +188,11 @@ fn numeric_from_binary(b: &[u8]) -> Result<String> {
     let mut frac = String::new();
     let mut pos = weight + 1;
     while frac.len() < dscale {
-        let d = if pos < 0 { 0 } else { digits.get(pos as usize).copied().unwrap_or(0) };
+        let d = if pos < 0 {
+            0
+        } else {
+            digits.get(pos as usize).copied().unwrap_or(0)
+        };
         frac.push_str(&format!("{d:04}"));
         pos += 1;
     }
@@ -201,8 +227,13 @@ mod tests {
         let want = SqlType::Vector(Some(3)).arrow_type();
         let v = decode(Some(&b), true, &SqlType::Vector(None), Some(&want)).unwrap();
         assert_eq!(v.data_type(), want);
-        let e = decode(Some(&b), true, &SqlType::Vector(None), Some(&SqlType::Vector(Some(2)).arrow_type()))
-            .unwrap_err();
+        let e = decode(
+            Some(&b),
+            true,
+            &SqlType::Vector(None),
+            Some(&SqlType::Vector(Some(2)).arrow_type()),
+        )
+        .unwrap_err();
         assert_eq!(e.sqlstate(), "22000");
     }
 }

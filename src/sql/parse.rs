@@ -74,7 +74,10 @@ fn respell_operators(sql: &str) -> std::borrow::Cow<'_, str> {
                 while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
                     j += 1;
                 }
-                if j < b.len() && b[j] == b'$' && !b[start + 1..j].first().is_some_and(|c| c.is_ascii_digit()) {
+                if j < b.len()
+                    && b[j] == b'$'
+                    && !b[start + 1..j].first().is_some_and(|c| c.is_ascii_digit())
+                {
                     let tag = &sql[start..=j];
                     match sql[j + 1..].find(tag) {
                         Some(end) => i = j + 1 + end + tag.len(),
@@ -131,7 +134,10 @@ pub fn rewrite(stmt: &mut Statement) {
 /// 1, Column: 8`. Keep PostgreSQL's wording, which is what people search for.
 fn syntax_error(sql: &str, e: ParserError) -> QuiverError {
     let msg = e.to_string();
-    let msg = msg.strip_prefix("sql parser error: ").unwrap_or(&msg).to_string();
+    let msg = msg
+        .strip_prefix("sql parser error: ")
+        .unwrap_or(&msg)
+        .to_string();
     if let Some(i) = msg.find("found: ") {
         let rest = &msg[i + 7..];
         let tok = rest.split(" at Line:").next().unwrap_or(rest).trim();
@@ -225,7 +231,12 @@ impl VisitorMut for Rewriter {
     /// `FROM generate_series(1, 3) i`: in PostgreSQL the alias of a single-column function also
     /// names its column.
     fn post_visit_table_factor(&mut self, tf: &mut TableFactor) -> ControlFlow<()> {
-        if let TableFactor::Table { args: Some(_), alias: Some(a), .. } = tf {
+        if let TableFactor::Table {
+            args: Some(_),
+            alias: Some(a),
+            ..
+        } = tf
+        {
             if a.columns.is_empty() {
                 a.columns = vec![TableAliasColumnDef::from_name(a.name.value.clone())];
             }
@@ -235,9 +246,12 @@ impl VisitorMut for Rewriter {
 
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
         match expr {
-            Expr::Cast { kind, expr: inner, data_type, .. }
-                if matches!(kind, CastKind::DoubleColon | CastKind::Cast) =>
-            {
+            Expr::Cast {
+                kind,
+                expr: inner,
+                data_type,
+                ..
+            } if matches!(kind, CastKind::DoubleColon | CastKind::Cast) => {
                 let is_text = matches!(
                     data_type,
                     DataType::Text | DataType::Varchar(_) | DataType::CharacterVarying(_)
@@ -315,14 +329,20 @@ mod tests {
     #[test]
     fn l1_operator_is_respelled_outside_literals() {
         assert_eq!(respell_operators("a <+> b"), "a <#+> b");
-        assert_eq!(respell_operators("'<+>' <+> \"<+>\" -- <+>"), "'<+>' <#+> \"<+>\" -- <+>");
+        assert_eq!(
+            respell_operators("'<+>' <+> \"<+>\" -- <+>"),
+            "'<+>' <#+> \"<+>\" -- <+>"
+        );
         assert_eq!(respell_operators("$$<+>$$ <+>"), "$$<+>$$ <#+>");
     }
 
     #[test]
     fn pgvector_operators_parse() {
         for op in ["<->", "<#>", "<=>", "<+>", "<~>", "<%>"] {
-            parse(&format!("SELECT a {op} b FROM t ORDER BY a {op} '[1,2]' LIMIT 5")).unwrap();
+            parse(&format!(
+                "SELECT a {op} b FROM t ORDER BY a {op} '[1,2]' LIMIT 5"
+            ))
+            .unwrap();
         }
     }
 }

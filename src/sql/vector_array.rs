@@ -51,13 +51,21 @@ pub fn f32_rows(array: &dyn Array) -> Option<F32Rows<'_>> {
             let vals = a.values().as_primitive::<Float32Type>();
             let base = a.offset() * d;
             let offsets = (0..=a.len()).map(|i| base + i * d).collect();
-            Some(F32Rows { values: vals.values(), offsets, nulls: a.nulls() })
+            Some(F32Rows {
+                values: vals.values(),
+                offsets,
+                nulls: a.nulls(),
+            })
         }
         DataType::List(f) if f.data_type() == &DataType::Float32 => {
             let a = array.as_list::<i32>();
             let vals = a.values().as_primitive::<Float32Type>();
             let offsets = a.value_offsets().iter().map(|o| *o as usize).collect();
-            Some(F32Rows { values: vals.values(), offsets, nulls: a.nulls() })
+            Some(F32Rows {
+                values: vals.values(),
+                offsets,
+                nulls: a.nulls(),
+            })
         }
         _ => None,
     }
@@ -109,9 +117,11 @@ pub fn vectors_of(array: &dyn Array) -> Result<Vec<Option<Vec<f32>>>> {
             }
         };
     let floats: Vec<Option<f32>> = match values.data_type() {
-        DataType::Float16 => {
-            values.as_primitive::<Float16Type>().iter().map(|v| v.map(f32::from)).collect()
-        }
+        DataType::Float16 => values
+            .as_primitive::<Float16Type>()
+            .iter()
+            .map(|v| v.map(f32::from))
+            .collect(),
         DataType::Float32 => values.as_primitive::<Float32Type>().iter().collect(),
         DataType::Null => vec![None; values.len()],
         _ => {
@@ -163,13 +173,20 @@ pub fn dense_to_sparse(v: &[f32]) -> SparseVec {
             values.push(*x);
         }
     }
-    SparseVec { dim: v.len() as i32, indices, values }
+    SparseVec {
+        dim: v.len() as i32,
+        indices,
+        values,
+    }
 }
 
 /// Rows of a sparsevec struct array.
 pub fn sparse_of(array: &dyn Array) -> Result<Vec<Option<SparseVec>>> {
     let Some(s) = array.as_struct_opt() else {
-        return Ok(vectors_of(array)?.into_iter().map(|o| o.map(|v| dense_to_sparse(&v))).collect());
+        return Ok(vectors_of(array)?
+            .into_iter()
+            .map(|o| o.map(|v| dense_to_sparse(&v)))
+            .collect());
     };
     let dims = s
         .column_by_name("dim")
@@ -192,7 +209,10 @@ pub fn sparse_of(array: &dyn Array) -> Result<Vec<Option<SparseVec>>> {
             let vv = vals.value(i);
             Some(SparseVec {
                 dim: dims.value(i),
-                indices: ii.as_primitive::<arrow::datatypes::Int32Type>().values().to_vec(),
+                indices: ii
+                    .as_primitive::<arrow::datatypes::Int32Type>()
+                    .values()
+                    .to_vec(),
                 values: vv.as_primitive::<Float32Type>().values().to_vec(),
             })
         })
@@ -322,11 +342,19 @@ pub fn build_sparsevecs(rows: &[Option<SparseVec>]) -> Result<ArrayRef> {
         Arc::new(Int32Array::from(idx)),
         None,
     )?;
-    let values =
-        ListArray::try_new(list_field(DataType::Float32), offsets, Arc::new(Float32Array::from(vals)), None)?;
+    let values = ListArray::try_new(
+        list_field(DataType::Float32),
+        offsets,
+        Arc::new(Float32Array::from(vals)),
+        None,
+    )?;
     Ok(Arc::new(StructArray::try_new(
         sparsevec_fields(),
-        vec![Arc::new(Int32Array::from(dims)), Arc::new(indices), Arc::new(values)],
+        vec![
+            Arc::new(Int32Array::from(dims)),
+            Arc::new(indices),
+            Arc::new(values),
+        ],
         nulls,
     )?))
 }

@@ -90,7 +90,10 @@ impl TableDef {
     /// The user-visible Arrow schema (no hidden columns).
     pub fn arrow_schema(&self) -> SchemaRef {
         Arc::new(Schema::new(
-            self.columns.iter().map(|c| c.ty.field(&c.name, c.nullable)).collect::<Vec<Field>>(),
+            self.columns
+                .iter()
+                .map(|c| c.ty.field(&c.name, c.nullable))
+                .collect::<Vec<Field>>(),
         ))
     }
 

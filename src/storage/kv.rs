@@ -65,7 +65,10 @@ impl Kv {
     /// All `meta` entries whose key starts with `prefix`, in key order.
     pub fn scan_meta(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>> {
         let mut out = Vec::new();
-        for item in self.db.prefix_iterator_cf(self.cf(CF_META)?, prefix.as_bytes()) {
+        for item in self
+            .db
+            .prefix_iterator_cf(self.cf(CF_META)?, prefix.as_bytes())
+        {
             let (k, v) = item?;
             if !k.starts_with(prefix.as_bytes()) {
                 break;
@@ -95,7 +98,10 @@ impl Kv {
     }
 
     pub fn batch(&self) -> KvBatch<'_> {
-        KvBatch { kv: self, batch: WriteBatch::default() }
+        KvBatch {
+            kv: self,
+            batch: WriteBatch::default(),
+        }
     }
 }
 
@@ -114,7 +120,8 @@ pub struct KvBatch<'a> {
 
 impl KvBatch<'_> {
     pub fn put_meta(&mut self, key: &str, value: &[u8]) -> Result<()> {
-        self.batch.put_cf(self.kv.cf(CF_META)?, key.as_bytes(), value);
+        self.batch
+            .put_cf(self.kv.cf(CF_META)?, key.as_bytes(), value);
         Ok(())
     }
     pub fn delete_meta(&mut self, key: &str) -> Result<()> {
@@ -122,19 +129,23 @@ impl KvBatch<'_> {
         Ok(())
     }
     pub fn put_rows(&mut self, table_id: u64, first_row_id: u64, ipc: &[u8]) -> Result<()> {
-        self.batch.put_cf(self.kv.cf(CF_ROWS)?, table_key(table_id, first_row_id), ipc);
+        self.batch
+            .put_cf(self.kv.cf(CF_ROWS)?, table_key(table_id, first_row_id), ipc);
         Ok(())
     }
     pub fn delete_rows(&mut self, table_id: u64, first_row_id: u64) -> Result<()> {
-        self.batch.delete_cf(self.kv.cf(CF_ROWS)?, table_key(table_id, first_row_id));
+        self.batch
+            .delete_cf(self.kv.cf(CF_ROWS)?, table_key(table_id, first_row_id));
         Ok(())
     }
     pub fn put_delete_marker(&mut self, table_id: u64, row_id: u64) -> Result<()> {
-        self.batch.put_cf(self.kv.cf(CF_DELETES)?, table_key(table_id, row_id), b"");
+        self.batch
+            .put_cf(self.kv.cf(CF_DELETES)?, table_key(table_id, row_id), b"");
         Ok(())
     }
     pub fn remove_delete_marker(&mut self, table_id: u64, row_id: u64) -> Result<()> {
-        self.batch.delete_cf(self.kv.cf(CF_DELETES)?, table_key(table_id, row_id));
+        self.batch
+            .delete_cf(self.kv.cf(CF_DELETES)?, table_key(table_id, row_id));
         Ok(())
     }
     /// Removes every row batch and delete marker of a table.
@@ -145,7 +156,8 @@ impl KvBatch<'_> {
                 table_key(table_id, 0),
                 table_key(table_id, u64::MAX),
             );
-            self.batch.delete_cf(self.kv.cf(cf)?, table_key(table_id, u64::MAX));
+            self.batch
+                .delete_cf(self.kv.cf(cf)?, table_key(table_id, u64::MAX));
         }
         Ok(())
     }

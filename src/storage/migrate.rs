@@ -6,8 +6,10 @@ use crate::error::{QuiverError, Result};
 use crate::storage::kv::Kv;
 
 /// The migrations this binary knows, in order; the format version is their count.
-pub const MIGRATIONS: &[(&str, &str)] =
-    &[("0001_initial", include_str!("../../migrations/0001_initial.md"))];
+pub const MIGRATIONS: &[(&str, &str)] = &[(
+    "0001_initial",
+    include_str!("../../migrations/0001_initial.md"),
+)];
 
 pub const FORMAT_VERSION: u64 = MIGRATIONS.len() as u64;
 

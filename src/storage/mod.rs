@@ -166,8 +166,11 @@ impl Storage {
                     growing.insert(first, b);
                 }
             }
-            let deleted: HashSet<u64> =
-                kv.scan_table(CF_DELETES, def.id)?.into_iter().map(|(id, _)| id).collect();
+            let deleted: HashSet<u64> = kv
+                .scan_table(CF_DELETES, def.id)?
+                .into_iter()
+                .map(|(id, _)| id)
+                .collect();
             names.insert((def.schema.clone(), def.name.clone()), def.id);
             tables.insert(
                 def.id,
@@ -234,7 +237,10 @@ impl Storage {
     // ---- catalog reads ----------------------------------------------------------------------
 
     pub fn table_id(&self, schema: &str, name: &str) -> Option<u64> {
-        self.names.read().get(&(schema.to_string(), name.to_string())).copied()
+        self.names
+            .read()
+            .get(&(schema.to_string(), name.to_string()))
+            .copied()
     }
 
     pub fn table(&self, id: u64) -> Option<Arc<RwLock<TableState>>> {
@@ -247,7 +253,12 @@ impl Storage {
     }
 
     pub fn table_defs(&self) -> Vec<Arc<TableDef>> {
-        let mut v: Vec<_> = self.tables.read().values().map(|t| t.read().def.clone()).collect();
+        let mut v: Vec<_> = self
+            .tables
+            .read()
+            .values()
+            .map(|t| t.read().def.clone())
+            .collect();
         v.sort_by_key(|d| d.id);
         v
     }
@@ -275,7 +286,11 @@ impl Storage {
 
     // ---- DDL (auto-committed, durable on return) ----------------------------------------------
 
-    pub fn create_table(&self, mut def: TableDef, sequences: Vec<SequenceDef>) -> Result<Arc<TableDef>> {
+    pub fn create_table(
+        &self,
+        mut def: TableDef,
+        sequences: Vec<SequenceDef>,
+    ) -> Result<Arc<TableDef>> {
         let _g = self.commit_lock.lock();
         if self.table_id(&def.schema, &def.name).is_some() {
             return Err(QuiverError::DuplicateTable(def.name.clone()));
@@ -298,7 +313,9 @@ impl Storage {
         b.commit()?;
         self.bump_catalog();
         let def = Arc::new(def);
-        self.names.write().insert((def.schema.clone(), def.name.clone()), def.id);
+        self.names
+            .write()
+            .insert((def.schema.clone(), def.name.clone()), def.id);
         self.tables.write().insert(
             def.id,
             Arc::new(RwLock::new(TableState {
@@ -315,7 +332,9 @@ impl Storage {
 
     pub fn drop_table(&self, id: u64) -> Result<()> {
         let _g = self.commit_lock.lock();
-        let Some(t) = self.table(id) else { return Ok(()) };
+        let Some(t) = self.table(id) else {
+            return Ok(());
+        };
         let def = t.read().def.clone();
         let mut b = self.kv.batch();
         b.delete_meta(&table_meta_key(id))?;
@@ -334,7 +353,9 @@ impl Storage {
         for s in &owned {
             seqs.remove(s);
         }
-        self.names.write().remove(&(def.schema.clone(), def.name.clone()));
+        self.names
+            .write()
+            .remove(&(def.schema.clone(), def.name.clone()));
         self.tables.write().remove(&id);
         let _ = std::fs::remove_dir_all(self.segment_dir(id));
         Ok(())
@@ -342,7 +363,9 @@ impl Storage {
 
     pub fn truncate_table(&self, id: u64) -> Result<()> {
         let _g = self.commit_lock.lock();
-        let Some(t) = self.table(id) else { return Ok(()) };
+        let Some(t) = self.table(id) else {
+            return Ok(());
+        };
         let mut t = t.write();
         let mut def = (*t.def).clone();
         def.segments.clear();
@@ -411,9 +434,9 @@ impl Storage {
     /// holds a value that a restart could hand out again.
     pub fn nextval(&self, name: &str) -> Result<i64> {
         let mut seqs = self.sequences.lock();
-        let s = seqs.get_mut(name).ok_or_else(|| {
-            QuiverError::UndefinedTable(name.to_string())
-        })?;
+        let s = seqs
+            .get_mut(name)
+            .ok_or_else(|| QuiverError::UndefinedTable(name.to_string()))?;
         s.last = s.last.checked_add(1).ok_or_else(|| {
             QuiverError::DataException(format!(
                 "nextval: reached maximum value of sequence \"{name}\""
@@ -453,7 +476,9 @@ impl Storage {
     /// Checks `writes` against committed data; `Ok` means the keys it inserts are free.
     pub fn check_unique(&self, writes: &TxnWrites) -> Result<()> {
         for (table_id, tw) in &writes.tables {
-            let Some(t) = self.table(*table_id) else { continue };
+            let Some(t) = self.table(*table_id) else {
+                continue;
+            };
             let mut t = t.write();
             if t.def.constraints.is_empty() {
                 continue;
@@ -474,7 +499,9 @@ impl Storage {
         table_id: u64,
         f: impl FnOnce(&TableDef, &[UniqueIndex]) -> Result<R>,
     ) -> Result<R> {
-        let t = self.table(table_id).ok_or_else(|| QuiverError::Internal("no table".into()))?;
+        let t = self
+            .table(table_id)
+            .ok_or_else(|| QuiverError::Internal("no table".into()))?;
         let mut t = t.write();
         ensure_unique_built(&mut t)?;
         let def = t.def.clone();
@@ -491,11 +518,16 @@ impl Storage {
         let _g = self.commit_lock.lock();
         self.check_unique(&writes)?;
         let mut b = self.kv.batch();
-        let mut applied: Vec<(Arc<RwLock<TableState>>, Vec<(u64, RecordBatch)>, HashSet<u64>)> =
-            Vec::new();
+        let mut applied: Vec<(
+            Arc<RwLock<TableState>>,
+            Vec<(u64, RecordBatch)>,
+            HashSet<u64>,
+        )> = Vec::new();
         for (table_id, tw) in writes.tables {
             let Some(t) = self.table(table_id) else {
-                return Err(QuiverError::UndefinedTable(format!("(dropped table {table_id})")));
+                return Err(QuiverError::UndefinedTable(format!(
+                    "(dropped table {table_id})"
+                )));
             };
             let mut inserted = Vec::new();
             for batch in tw.inserts {
@@ -574,7 +606,9 @@ impl Storage {
     /// it and removes the sealed batches and the delete markers they no longer need.
     pub fn seal(&self, table_id: u64) -> Result<Option<SegmentMeta>> {
         let _g = self.commit_lock.lock();
-        let Some(t) = self.table(table_id) else { return Ok(None) };
+        let Some(t) = self.table(table_id) else {
+            return Ok(None);
+        };
         let mut st = t.write();
         if st.growing.is_empty() {
             return Ok(None);
@@ -608,7 +642,14 @@ impl Storage {
                 }
                 rows += lb.num_rows() as u64;
             }
-            let meta = SegmentMeta { id, file, rows, min_row_id: min, max_row_id: max, bytes };
+            let meta = SegmentMeta {
+                id,
+                file,
+                rows,
+                min_row_id: min,
+                max_row_id: max,
+                bytes,
+            };
             def.segments.push(meta.clone());
             Some(meta)
         } else {
@@ -623,7 +664,10 @@ impl Storage {
         }
         b.commit()?;
         if let Some(m) = &meta {
-            st.sealed.push(Arc::new(SealedSegment::new(m.clone(), &self.segment_dir(table_id))));
+            st.sealed.push(Arc::new(SealedSegment::new(
+                m.clone(),
+                &self.segment_dir(table_id),
+            )));
             tracing::info!(table = %def.name, segment = m.id, rows = m.rows, "sealed segment");
         }
         if !dead_markers.is_empty() {
@@ -683,4 +727,3 @@ impl std::fmt::Debug for Storage {
         f.debug_struct("Storage").field("dir", &self.dir).finish()
     }
 }
-

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use arrow::array::RecordBatch;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use async_trait::async_trait;
-use datafusion::catalog::{Session, TableProvider};
 use datafusion::catalog::SchemaProvider;
+use datafusion::catalog::{Session, TableProvider};
 use datafusion::datasource::memory::MemorySourceConfig;
 use datafusion::datasource::TableType;
 use datafusion::error::{DataFusionError, Result as DfResult};
@@ -43,7 +43,14 @@ pub struct QuiverSchema {
 
 impl QuiverSchema {
     pub fn new(storage: Arc<Storage>, schema: &str, txn: SharedTxn, with_row_id: bool) -> Self {
-        QuiverSchema { storage, schema: schema.to_string(), txn, with_row_id, fallback: None, temp: None }
+        QuiverSchema {
+            storage,
+            schema: schema.to_string(),
+            txn,
+            with_row_id,
+            fallback: None,
+            temp: None,
+        }
     }
 
     pub fn with_fallback(mut self, fallback: Arc<dyn SchemaProvider>) -> Self {
@@ -65,7 +72,6 @@ impl fmt::Debug for QuiverSchema {
 
 #[async_trait]
 impl SchemaProvider for QuiverSchema {
-
     fn table_names(&self) -> Vec<String> {
         self.storage
             .table_defs()
@@ -95,7 +101,10 @@ impl SchemaProvider for QuiverSchema {
 
     fn table_exist(&self, name: &str) -> bool {
         self.storage.table_id(&self.schema, name).is_some()
-            || self.temp.as_ref().is_some_and(|t| t.lock().contains_key(name))
+            || self
+                .temp
+                .as_ref()
+                .is_some_and(|t| t.lock().contains_key(name))
             || self.fallback.as_ref().is_some_and(|f| f.table_exist(name))
     }
 }
@@ -111,13 +120,29 @@ pub struct QuiverTable {
 }
 
 impl QuiverTable {
-    pub fn new(storage: Arc<Storage>, def: Arc<TableDef>, txn: SharedTxn, with_row_id: bool) -> Self {
+    pub fn new(
+        storage: Arc<Storage>,
+        def: Arc<TableDef>,
+        txn: SharedTxn,
+        with_row_id: bool,
+    ) -> Self {
         let user = def.arrow_schema();
         let mut fields: Vec<Field> = user.fields().iter().map(|f| f.as_ref().clone()).collect();
         fields.push(Field::new(ROW_ID, DataType::UInt64, false));
         let full_schema = Arc::new(Schema::new(fields));
-        let schema = if with_row_id { full_schema.clone() } else { user };
-        QuiverTable { storage, def, txn, with_row_id, full_schema, schema }
+        let schema = if with_row_id {
+            full_schema.clone()
+        } else {
+            user
+        };
+        QuiverTable {
+            storage,
+            def,
+            txn,
+            with_row_id,
+            full_schema,
+            schema,
+        }
     }
 
     pub fn def(&self) -> &Arc<TableDef> {
@@ -126,9 +151,10 @@ impl QuiverTable {
 
     /// The live rows this session sees, as batches of `full_schema`.
     pub fn live_batches(&self) -> crate::error::Result<Vec<RecordBatch>> {
-        let snap = self.storage.snapshot(self.def.id).ok_or_else(|| {
-            crate::error::QuiverError::UndefinedTable(self.def.name.clone())
-        })?;
+        let snap = self
+            .storage
+            .snapshot(self.def.id)
+            .ok_or_else(|| crate::error::QuiverError::UndefinedTable(self.def.name.clone()))?;
         let (extra, deleted) = {
             let txn = self.txn.lock();
             match txn.tables.get(&self.def.id) {
@@ -155,7 +181,6 @@ impl fmt::Debug for QuiverTable {
 
 #[async_trait]
 impl TableProvider for QuiverTable {
-
     fn schema(&self) -> SchemaRef {
         self.schema.clone()
     }
@@ -182,6 +207,10 @@ impl TableProvider for QuiverTable {
         // One partition keeps rows in insertion order (what PostgreSQL users see from a heap
         // scan); operators above still parallelise by hash repartitioning.
         let partitions = vec![batches];
-        Ok(MemorySourceConfig::try_new_exec(&partitions, self.full_schema.clone(), projection)?)
+        Ok(MemorySourceConfig::try_new_exec(
+            &partitions,
+            self.full_schema.clone(),
+            projection,
+        )?)
     }
 }

@@ -43,7 +43,10 @@ pub fn decode_ipc(bytes: &[u8]) -> Result<Vec<RecordBatch>> {
 /// column's representation changed.
 pub fn adapt_batch(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {
     if batch.schema().fields() == schema.fields() {
-        return Ok(RecordBatch::try_new(schema.clone(), batch.columns().to_vec())?);
+        return Ok(RecordBatch::try_new(
+            schema.clone(),
+            batch.columns().to_vec(),
+        )?);
     }
     let cols: Vec<ArrayRef> = schema
         .fields()
@@ -61,7 +64,10 @@ pub fn adapt_batch(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatc
                 // Stored before the column existed: the default it was added with.
                 Some(v) => {
                     let text: ArrayRef =
-                        Arc::new(arrow::array::StringArray::from(vec![v.as_str(); batch.num_rows()]));
+                        Arc::new(arrow::array::StringArray::from(vec![
+                            v.as_str();
+                            batch.num_rows()
+                        ]));
                     let ty = crate::types::SqlType::of_field(f);
                     crate::sql::cast::cast_array(&text, &crate::types::SqlType::Text, &ty)
                 }
@@ -87,7 +93,11 @@ pub struct SealedSegment {
 impl SealedSegment {
     pub fn new(meta: SegmentMeta, dir: &Path) -> Self {
         let path = dir.join(&meta.file);
-        SealedSegment { meta, path, batches: OnceLock::new() }
+        SealedSegment {
+            meta,
+            path,
+            batches: OnceLock::new(),
+        }
     }
 
     /// The segment's rows, decoded on first use and adapted to `schema`.
@@ -101,7 +111,9 @@ impl SealedSegment {
                 self.path.display()
             ))
         })?;
-        let reader = ParquetRecordBatchReaderBuilder::try_new(file)?.with_batch_size(8192).build()?;
+        let reader = ParquetRecordBatchReaderBuilder::try_new(file)?
+            .with_batch_size(8192)
+            .build()?;
         let loaded = reader
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(|e| QuiverError::DataCorrupted(format!("segment {}: {e}", self.meta.id)))?;

@@ -22,7 +22,9 @@ pub struct TxnWrites {
 
 impl TxnWrites {
     pub fn is_empty(&self) -> bool {
-        self.tables.values().all(|t| t.inserts.is_empty() && t.deletes.is_empty())
+        self.tables
+            .values()
+            .all(|t| t.inserts.is_empty() && t.deletes.is_empty())
     }
 
     pub fn table(&mut self, id: u64) -> &mut TableWrites {

@@ -21,7 +21,11 @@ pub struct UniqueIndex {
 
 impl UniqueIndex {
     pub fn build(def: &TableDef, c: &UniqueConstraint, batches: &[RecordBatch]) -> Result<Self> {
-        let mut u = UniqueIndex { constraint: c.clone(), keys: HashMap::new(), by_row: HashMap::new() };
+        let mut u = UniqueIndex {
+            constraint: c.clone(),
+            keys: HashMap::new(),
+            by_row: HashMap::new(),
+        };
         for b in batches {
             let ids = row_ids(b)?.clone();
             for (i, key) in u.encode(def, b)?.into_iter().enumerate() {
@@ -41,13 +45,21 @@ impl UniqueIndex {
             .columns
             .iter()
             .map(|i| {
-                batch.column_by_name(&def.columns[*i].name).cloned().ok_or_else(|| {
-                    QuiverError::Internal(format!("key column {} missing", def.columns[*i].name))
-                })
+                batch
+                    .column_by_name(&def.columns[*i].name)
+                    .cloned()
+                    .ok_or_else(|| {
+                        QuiverError::Internal(format!(
+                            "key column {} missing",
+                            def.columns[*i].name
+                        ))
+                    })
             })
             .collect::<Result<_>>()?;
         let conv = RowConverter::new(
-            cols.iter().map(|c| SortField::new(c.data_type().clone())).collect(),
+            cols.iter()
+                .map(|c| SortField::new(c.data_type().clone()))
+                .collect(),
         )?;
         let rows = conv.convert_columns(&cols)?;
         Ok((0..batch.num_rows())
@@ -91,23 +103,29 @@ impl UniqueIndex {
     }
 
     fn violation(&self, def: &TableDef, b: &RecordBatch, row: usize) -> QuiverError {
-        let names: Vec<&str> =
-            self.constraint.columns.iter().map(|i| def.columns[*i].name.as_str()).collect();
+        let names: Vec<&str> = self
+            .constraint
+            .columns
+            .iter()
+            .map(|i| def.columns[*i].name.as_str())
+            .collect();
         let values: Vec<String> = self
             .constraint
             .columns
             .iter()
             .map(|i| {
                 b.column_by_name(&def.columns[*i].name)
-                    .and_then(|c| {
-                        arrow::util::display::array_value_to_string(c, row).ok()
-                    })
+                    .and_then(|c| arrow::util::display::array_value_to_string(c, row).ok())
                     .unwrap_or_default()
             })
             .collect();
         QuiverError::UniqueViolation {
             constraint: self.constraint.name.clone(),
-            detail: format!("Key ({})=({}) already exists.", names.join(", "), values.join(", ")),
+            detail: format!(
+                "Key ({})=({}) already exists.",
+                names.join(", "),
+                values.join(", ")
+            ),
         }
     }
 

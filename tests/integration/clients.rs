@@ -15,11 +15,16 @@ fn python_has(modules: &str) -> bool {
 #[tokio::test]
 async fn psycopg_register_vector_text_and_binary() {
     if !python_has("psycopg, pgvector") {
-        println!("skipped: python3 with psycopg and pgvector is not installed (.ci/run installs them)");
+        println!(
+            "skipped: python3 with psycopg and pgvector is not installed (.ci/run installs them)"
+        );
         return;
     }
     let server = TestServer::start();
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/psycopg_vector.py");
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/clients/psycopg_vector.py"
+    );
     let out = Command::new("python3")
         .arg(script)
         .arg(server.addr().port().to_string())

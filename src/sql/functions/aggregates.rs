@@ -47,7 +47,10 @@ pub struct VectorAwareAggregate {
 
 impl VectorAwareAggregate {
     pub fn avg() -> AggregateUDF {
-        Self::wrap(Kind::Avg, datafusion::functions_aggregate::average::avg_udaf())
+        Self::wrap(
+            Kind::Avg,
+            datafusion::functions_aggregate::average::avg_udaf(),
+        )
     }
     pub fn sum() -> AggregateUDF {
         Self::wrap(Kind::Sum, datafusion::functions_aggregate::sum::sum_udaf())
@@ -99,7 +102,10 @@ impl AggregateUDFImpl for VectorAwareAggregate {
         match &inner_sig.type_signature {
             TypeSignature::UserDefined => self.inner().coerce_types(arg_types),
             _ => datafusion::logical_expr::type_coercion::functions::fields_with_udf(
-                &arg_types.iter().map(|t| Arc::new(Field::new("a", t.clone(), true))).collect::<Vec<_>>(),
+                &arg_types
+                    .iter()
+                    .map(|t| Arc::new(Field::new("a", t.clone(), true)))
+                    .collect::<Vec<_>>(),
                 self.inner.as_ref(),
             )
             .map(|fs| fs.iter().map(|f| f.data_type().clone()).collect()),
@@ -148,7 +154,11 @@ impl AggregateUDFImpl for VectorAwareAggregate {
                     DataType::List(Arc::new(Field::new_list_field(DataType::Float64, true))),
                     true,
                 )),
-                Arc::new(Field::new(format!("{}[count]", args.name), DataType::Int64, true)),
+                Arc::new(Field::new(
+                    format!("{}[count]", args.name),
+                    DataType::Int64,
+                    true,
+                )),
             ]);
         }
         self.inner().state_fields(args)
@@ -157,7 +167,10 @@ impl AggregateUDFImpl for VectorAwareAggregate {
         vector_elem(args.return_field.data_type()).is_none()
             && self.inner().groups_accumulator_supported(args)
     }
-    fn create_groups_accumulator(&self, args: AccumulatorArgs) -> DfResult<Box<dyn GroupsAccumulator>> {
+    fn create_groups_accumulator(
+        &self,
+        args: AccumulatorArgs,
+    ) -> DfResult<Box<dyn GroupsAccumulator>> {
         self.inner().create_groups_accumulator(args)
     }
     fn create_sliding_accumulator(&self, args: AccumulatorArgs) -> DfResult<Box<dyn Accumulator>> {
@@ -206,7 +219,11 @@ impl VectorAccumulator {
 
 impl Accumulator for VectorAccumulator {
     fn update_batch(&mut self, values: &[ArrayRef]) -> DfResult<()> {
-        for v in vectors_of(values[0].as_ref()).map_err(to_df)?.into_iter().flatten() {
+        for v in vectors_of(values[0].as_ref())
+            .map_err(to_df)?
+            .into_iter()
+            .flatten()
+        {
             let v: Vec<f64> = v.iter().map(|x| *x as f64).collect();
             self.add(&v, 1)?;
         }
@@ -242,7 +259,11 @@ impl Accumulator for VectorAccumulator {
 
     fn evaluate(&mut self) -> DfResult<ScalarValue> {
         let row: Option<Vec<f32>> = (self.count > 0).then(|| {
-            let div = if self.kind == Kind::Avg { self.count as f64 } else { 1.0 };
+            let div = if self.kind == Kind::Avg {
+                self.count as f64
+            } else {
+                1.0
+            };
             self.sum.iter().map(|s| (s / div) as f32).collect()
         });
         let ty = SqlType::of_field(&self.ret);
@@ -265,4 +286,3 @@ impl Accumulator for VectorAccumulator {
         std::mem::size_of_val(self) + self.sum.len() * 8
     }
 }
-

@@ -11,7 +11,10 @@ use datafusion::logical_expr::{ScalarUDF, Volatility};
 use super::{bidx, SqlFn};
 use crate::error::Result;
 use crate::sql::parse::REGTYPE_NAME_FN;
-use crate::types::{SqlType, HALFVEC_ARRAY_OID, HALFVEC_OID, SPARSEVEC_ARRAY_OID, SPARSEVEC_OID, VECTOR_ARRAY_OID, VECTOR_OID};
+use crate::types::{
+    SqlType, HALFVEC_ARRAY_OID, HALFVEC_OID, SPARSEVEC_ARRAY_OID, SPARSEVEC_OID, VECTOR_ARRAY_OID,
+    VECTOR_OID,
+};
 
 /// The PostgreSQL version we report: psql and drivers choose their catalog queries by it.
 pub const PG_VERSION: &str = "17.4";
@@ -45,7 +48,15 @@ pub fn pg_types() -> Vec<PgTypeRow> {
         array,
         namespace: 11,
     };
-    let a = |oid, name, elem| PgTypeRow { oid, name, len: -1, category: 'A', elem, array: 0, namespace: 11 };
+    let a = |oid, name, elem| PgTypeRow {
+        oid,
+        name,
+        len: -1,
+        category: 'A',
+        elem,
+        array: 0,
+        namespace: 11,
+    };
     let mut v = vec![
         b(16, "bool", 1, 'B', 1000),
         b(17, "bytea", -1, 'U', 1001),
@@ -98,14 +109,30 @@ pub fn pg_types() -> Vec<PgTypeRow> {
         (HALFVEC_OID, "halfvec", HALFVEC_ARRAY_OID),
         (SPARSEVEC_OID, "sparsevec", SPARSEVEC_ARRAY_OID),
     ] {
-        v.push(PgTypeRow { oid, name, len: -1, category: 'U', elem: 0, array: arr, namespace: 2200 });
+        v.push(PgTypeRow {
+            oid,
+            name,
+            len: -1,
+            category: 'U',
+            elem: 0,
+            array: arr,
+            namespace: 2200,
+        });
     }
     for (oid, name, elem) in [
         (VECTOR_ARRAY_OID, "_vector", VECTOR_OID),
         (HALFVEC_ARRAY_OID, "_halfvec", HALFVEC_OID),
         (SPARSEVEC_ARRAY_OID, "_sparsevec", SPARSEVEC_OID),
     ] {
-        v.push(PgTypeRow { oid, name, len: -1, category: 'A', elem, array: 0, namespace: 2200 });
+        v.push(PgTypeRow {
+            oid,
+            name,
+            len: -1,
+            category: 'A',
+            elem,
+            array: 0,
+            namespace: 2200,
+        });
     }
     v
 }
@@ -113,7 +140,11 @@ pub fn pg_types() -> Vec<PgTypeRow> {
 /// `'name'::regtype`: the OID of a type given by any of its SQL spellings.
 pub fn regtype_oid(name: &str) -> Option<u32> {
     let n = name.trim().trim_matches('"').to_ascii_lowercase();
-    let n = n.strip_prefix("pg_catalog.").or_else(|| n.strip_prefix("public.")).unwrap_or(&n).to_string();
+    let n = n
+        .strip_prefix("pg_catalog.")
+        .or_else(|| n.strip_prefix("public."))
+        .unwrap_or(&n)
+        .to_string();
     if let Some(t) = pg_types().into_iter().find(|t| t.name == n) {
         return Some(t.oid);
     }
@@ -135,7 +166,10 @@ pub fn regtype_name(oid: u32) -> Option<String> {
             other => other.display_name(),
         });
     }
-    pg_types().into_iter().find(|t| t.oid == oid).map(|t| t.name.to_string())
+    pg_types()
+        .into_iter()
+        .find(|t| t.oid == oid)
+        .map(|t| t.name.to_string())
 }
 
 fn oid_arg(a: &ArrayRef) -> Result<UInt32Array> {
@@ -189,7 +223,9 @@ pub fn udfs() -> Vec<ScalarUDF> {
                 Some(m) => Some(arrow::compute::cast(m, &DataType::Int32)?),
                 None => None,
             };
-            let m = m.as_ref().map(|m| m.as_primitive::<arrow::datatypes::Int32Type>().clone());
+            let m = m
+                .as_ref()
+                .map(|m| m.as_primitive::<arrow::datatypes::Int32Type>().clone());
             Ok(Arc::new(StringArray::from(
                 (0..rows)
                     .map(|i| {
@@ -209,11 +245,21 @@ pub fn udfs() -> Vec<ScalarUDF> {
                     .collect::<Vec<_>>(),
             )))
         }),
-        text_fn("obj_description", |_, rows| Ok(Arc::new(StringArray::from(vec![None::<String>; rows])))),
-        text_fn("col_description", |_, rows| Ok(Arc::new(StringArray::from(vec![None::<String>; rows])))),
-        text_fn("shobj_description", |_, rows| Ok(Arc::new(StringArray::from(vec![None::<String>; rows])))),
-        text_fn("pg_get_userbyid", |_, rows| Ok(Arc::new(StringArray::from(vec!["postgres"; rows])))),
-        text_fn("pg_encoding_to_char", |_, rows| Ok(Arc::new(StringArray::from(vec!["UTF8"; rows])))),
+        text_fn("obj_description", |_, rows| {
+            Ok(Arc::new(StringArray::from(vec![None::<String>; rows])))
+        }),
+        text_fn("col_description", |_, rows| {
+            Ok(Arc::new(StringArray::from(vec![None::<String>; rows])))
+        }),
+        text_fn("shobj_description", |_, rows| {
+            Ok(Arc::new(StringArray::from(vec![None::<String>; rows])))
+        }),
+        text_fn("pg_get_userbyid", |_, rows| {
+            Ok(Arc::new(StringArray::from(vec!["postgres"; rows])))
+        }),
+        text_fn("pg_encoding_to_char", |_, rows| {
+            Ok(Arc::new(StringArray::from(vec!["UTF8"; rows])))
+        }),
         SqlFn::new(
             "to_regtype",
             Volatility::Stable,
@@ -225,7 +271,11 @@ pub fn udfs() -> Vec<ScalarUDF> {
                     (0..rows)
                         .map(|i| {
                             let k = bidx(s.len(), i);
-                            if s.is_null(k) { None } else { regtype_oid(s.value(k)) }
+                            if s.is_null(k) {
+                                None
+                            } else {
+                                regtype_oid(s.value(k))
+                            }
                         })
                         .collect::<Vec<_>>(),
                 )) as ArrayRef)
@@ -276,7 +326,10 @@ pub fn format_type(oid: u32, typmod: i32) -> String {
                 precision: Some((((m - 4) >> 16) & 0xffff) as u8),
                 scale: Some(((m - 4) & 0xffff) as i8),
             },
-            None => SqlType::Numeric { precision: None, scale: None },
+            None => SqlType::Numeric {
+                precision: None,
+                scale: None,
+            },
         },
         other => other,
     };

@@ -43,7 +43,15 @@ impl DistanceFn {
 
     pub fn all() -> [DistanceFn; 7] {
         use DistanceFn::*;
-        [L2, InnerProduct, NegativeInnerProduct, Cosine, L1, Hamming, Jaccard]
+        [
+            L2,
+            InnerProduct,
+            NegativeInnerProduct,
+            Cosine,
+            L1,
+            Hamming,
+            Jaccard,
+        ]
     }
 
     fn for_bits(self) -> bool {
@@ -65,9 +73,11 @@ fn udf(f: DistanceFn) -> ScalarUDF {
             resolve(f, fields)?;
             Ok(Field::new(name, DataType::Float64, true))
         }),
-        Arc::new(move |args: &[ArrayRef], fields: &[FieldRef], _ret: &Field, rows: usize| {
-            eval(f, args, fields, rows)
-        }),
+        Arc::new(
+            move |args: &[ArrayRef], fields: &[FieldRef], _ret: &Field, rows: usize| {
+                eval(f, args, fields, rows)
+            },
+        ),
     )
     .udf()
 }
@@ -97,9 +107,11 @@ fn resolve(f: DistanceFn, fields: &[FieldRef]) -> Result<SqlType> {
         (Some(a), Some(b)) if a == b => Some(a),
         (Some(a), None) if is_text(&t[1]) => Some(a),
         (None, Some(b)) if is_text(&t[0]) => Some(b),
-        (None, None) if is_text(&t[0]) && is_text(&t[1]) => {
-            Some(if f.for_bits() { SqlType::Varbit(None) } else { SqlType::Vector(None) })
-        }
+        (None, None) if is_text(&t[0]) && is_text(&t[1]) => Some(if f.for_bits() {
+            SqlType::Varbit(None)
+        } else {
+            SqlType::Vector(None)
+        }),
         _ => None,
     };
     match ty {
@@ -113,7 +125,13 @@ fn eval(f: DistanceFn, args: &[ArrayRef], fields: &[FieldRef], rows: usize) -> R
     let ty = resolve(f, fields)?;
     let types: Vec<SqlType> = arg_types(fields)
         .into_iter()
-        .map(|t| if matches!(&t, SqlType::Array(e) if **e == SqlType::Float4) { ty.clone() } else { t })
+        .map(|t| {
+            if matches!(&t, SqlType::Array(e) if **e == SqlType::Float4) {
+                ty.clone()
+            } else {
+                t
+            }
+        })
         .collect();
     let a = cast_array(&args[0], &types[0], &ty)?;
     let b = cast_array(&args[1], &types[1], &ty)?;
@@ -172,7 +190,11 @@ fn eval(f: DistanceFn, args: &[ArrayRef], fields: &[FieldRef], rows: usize) -> R
 
 fn dense(f: DistanceFn, x: &[f32], y: &[f32], type_name: &'static str) -> Result<f64> {
     if x.len() != y.len() {
-        return Err(QuiverError::DifferentDimensions { type_name, left: x.len(), right: y.len() });
+        return Err(QuiverError::DifferentDimensions {
+            type_name,
+            left: x.len(),
+            right: y.len(),
+        });
     }
     if x.len() < SEQUENTIAL_BELOW {
         return Ok(sequential(f, x, y));
@@ -252,7 +274,11 @@ pub fn pack_bits(s: &str) -> Vec<u8> {
 
 fn bits(f: DistanceFn, a: &str, b: &str) -> Result<f64> {
     if a.len() != b.len() {
-        return Err(QuiverError::DifferentDimensions { type_name: "bit", left: a.len(), right: b.len() });
+        return Err(QuiverError::DifferentDimensions {
+            type_name: "bit",
+            left: a.len(),
+            right: b.len(),
+        });
     }
     let (pa, pb) = (pack_bits(a), pack_bits(b));
     Ok(match f {
@@ -273,5 +299,11 @@ pub fn distances_to(f: DistanceFn, column: &dyn Array, query: &[f32]) -> Result<
                 .collect();
         }
     };
-    (0..rows.len()).map(|i| rows.row(i).map(|x| dense(f, x, query, "vector")).transpose()).collect()
+    (0..rows.len())
+        .map(|i| {
+            rows.row(i)
+                .map(|x| dense(f, x, query, "vector"))
+                .transpose()
+        })
+        .collect()
 }

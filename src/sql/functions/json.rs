@@ -30,9 +30,11 @@ fn accessor(name: &'static str, as_text: bool) -> ScalarUDF {
                 SqlType::Jsonb.field(name, true)
             })
         }),
-        Arc::new(move |args: &[ArrayRef], _fields: &[FieldRef], _ret: &Field, rows| {
-            eval(args, rows, as_text)
-        }),
+        Arc::new(
+            move |args: &[ArrayRef], _fields: &[FieldRef], _ret: &Field, rows| {
+                eval(args, rows, as_text)
+            },
+        ),
     )
     .udf()
 }
@@ -59,7 +61,11 @@ fn eval(args: &[ArrayRef], rows: usize, as_text: bool) -> Result<ArrayRef> {
         } else {
             JsonKey::Field(keys.value(k))
         };
-        out.push(if as_text { get_text(&v, &key) } else { get(&v, &key).map(format_jsonb) });
+        out.push(if as_text {
+            get_text(&v, &key)
+        } else {
+            get(&v, &key).map(format_jsonb)
+        });
     }
     Ok(Arc::new(StringArray::from(out)))
 }

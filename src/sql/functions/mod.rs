@@ -30,7 +30,8 @@ use crate::types::SqlType;
 pub type ReturnFn =
     Arc<dyn Fn(&[FieldRef], &[Option<&ScalarValue>]) -> Result<Field> + Send + Sync>;
 /// Evaluates over arrays of `rows` rows; constant arguments arrive as one-row arrays.
-pub type EvalFn = Arc<dyn Fn(&[ArrayRef], &[FieldRef], &Field, usize) -> Result<ArrayRef> + Send + Sync>;
+pub type EvalFn =
+    Arc<dyn Fn(&[ArrayRef], &[FieldRef], &Field, usize) -> Result<ArrayRef> + Send + Sync>;
 
 pub struct SqlFn {
     name: String,
@@ -84,17 +85,25 @@ impl ScalarUDFImpl for SqlFn {
         &self.signature
     }
     fn return_type(&self, arg_types: &[DataType]) -> DfResult<DataType> {
-        let fields: Vec<FieldRef> =
-            arg_types.iter().map(|t| Arc::new(Field::new("a", t.clone(), true))).collect();
+        let fields: Vec<FieldRef> = arg_types
+            .iter()
+            .map(|t| Arc::new(Field::new("a", t.clone(), true)))
+            .collect();
         let none: Vec<Option<&ScalarValue>> = vec![None; fields.len()];
-        Ok((self.ret)(&fields, &none).map_err(to_df)?.data_type().clone())
+        Ok((self.ret)(&fields, &none)
+            .map_err(to_df)?
+            .data_type()
+            .clone())
     }
     fn return_field_from_args(&self, args: ReturnFieldArgs) -> DfResult<FieldRef> {
         let f = (self.ret)(args.arg_fields, args.scalar_arguments).map_err(to_df)?;
         Ok(Arc::new(f.with_name(self.name.clone())))
     }
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> DfResult<ColumnarValue> {
-        let all_scalar = args.args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)));
+        let all_scalar = args
+            .args
+            .iter()
+            .all(|a| matches!(a, ColumnarValue::Scalar(_)));
         let rows = if all_scalar { 1 } else { args.number_rows };
         // Constants stay one-row arrays; `eval` broadcasts them (see `bidx`).
         let arrays: Vec<ArrayRef> = args
@@ -105,7 +114,8 @@ impl ScalarUDFImpl for SqlFn {
                 ColumnarValue::Array(arr) => Ok(arr.clone()),
             })
             .collect::<DfResult<_>>()?;
-        let out = (self.eval)(&arrays, &args.arg_fields, &args.return_field, rows).map_err(to_df)?;
+        let out =
+            (self.eval)(&arrays, &args.arg_fields, &args.return_field, rows).map_err(to_df)?;
         if all_scalar {
             Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?))
         } else {

@@ -48,44 +48,51 @@ fn array_fill() -> ScalarUDF {
             }
             Ok(Field::new(
                 "array_fill",
-                DataType::List(Arc::new(Field::new_list_field(fields[0].data_type().clone(), true))),
+                DataType::List(Arc::new(Field::new_list_field(
+                    fields[0].data_type().clone(),
+                    true,
+                ))),
                 true,
             ))
         }),
-        Arc::new(|args: &[ArrayRef], _fields: &[FieldRef], ret: &Field, rows| {
-            let dims = vectors_of(args[1].as_ref())?;
-            let DataType::List(item) = ret.data_type() else {
-                return Err(QuiverError::Internal("array_fill return type".into()));
-            };
-            let mut scalars = Vec::with_capacity(rows);
-            for i in 0..rows {
-                let d = match &dims[bidx(dims.len(), i)] {
-                    Some(d) if d.len() == 1 => d[0] as i64,
-                    Some(_) => {
-                        return Err(QuiverError::FeatureNotSupported(
-                            "array_fill supports one-dimensional arrays".into(),
-                        ))
-                    }
-                    None => {
-                        return Err(QuiverError::DataException(
-                            "dimension array or low bound array cannot be null".into(),
-                        ))
-                    }
+        Arc::new(
+            |args: &[ArrayRef], _fields: &[FieldRef], ret: &Field, rows| {
+                let dims = vectors_of(args[1].as_ref())?;
+                let DataType::List(item) = ret.data_type() else {
+                    return Err(QuiverError::Internal("array_fill return type".into()));
                 };
-                if !(0..=100_000_000).contains(&d) {
-                    return Err(QuiverError::ProgramLimitExceeded("array size exceeds the maximum allowed".into()));
+                let mut scalars = Vec::with_capacity(rows);
+                for i in 0..rows {
+                    let d = match &dims[bidx(dims.len(), i)] {
+                        Some(d) if d.len() == 1 => d[0] as i64,
+                        Some(_) => {
+                            return Err(QuiverError::FeatureNotSupported(
+                                "array_fill supports one-dimensional arrays".into(),
+                            ))
+                        }
+                        None => {
+                            return Err(QuiverError::DataException(
+                                "dimension array or low bound array cannot be null".into(),
+                            ))
+                        }
+                    };
+                    if !(0..=100_000_000).contains(&d) {
+                        return Err(QuiverError::ProgramLimitExceeded(
+                            "array size exceeds the maximum allowed".into(),
+                        ));
+                    }
+                    let v = ScalarValue::try_from_array(&args[0], bidx(args[0].len(), i))?;
+                    let values = v.to_array_of_size(d as usize)?;
+                    scalars.push(ScalarValue::List(Arc::new(arrow::array::ListArray::new(
+                        item.clone(),
+                        arrow::buffer::OffsetBuffer::from_lengths([d as usize]),
+                        values,
+                        None,
+                    ))));
                 }
-                let v = ScalarValue::try_from_array(&args[0], bidx(args[0].len(), i))?;
-                let values = v.to_array_of_size(d as usize)?;
-                scalars.push(ScalarValue::List(Arc::new(arrow::array::ListArray::new(
-                    item.clone(),
-                    arrow::buffer::OffsetBuffer::from_lengths([d as usize]),
-                    values,
-                    None,
-                ))));
-            }
-            Ok(ScalarValue::iter_to_array(scalars)?)
-        }),
+                Ok(ScalarValue::iter_to_array(scalars)?)
+            },
+        ),
     )
     .udf()
 }
@@ -131,16 +138,18 @@ fn cast_udf() -> ScalarUDF {
             let to = cast_target(fields, scalars)?;
             Ok(to.field(CAST_FN, true))
         }),
-        Arc::new(|args: &[ArrayRef], fields: &[FieldRef], ret: &Field, _rows| {
-            let to = SqlType::of_field(ret);
-            let from = arg_type(&fields[0]);
-            let out = cast_array(&args[0], &from, &to)?;
-            // The declared return shape wins (FixedSizeList for vector(n), List otherwise).
-            if out.data_type() != ret.data_type() {
-                return Ok(arrow::compute::cast(&out, ret.data_type())?);
-            }
-            Ok(out)
-        }),
+        Arc::new(
+            |args: &[ArrayRef], fields: &[FieldRef], ret: &Field, _rows| {
+                let to = SqlType::of_field(ret);
+                let from = arg_type(&fields[0]);
+                let out = cast_array(&args[0], &from, &to)?;
+                // The declared return shape wins (FixedSizeList for vector(n), List otherwise).
+                if out.data_type() != ret.data_type() {
+                    return Ok(arrow::compute::cast(&out, ret.data_type())?);
+                }
+                Ok(out)
+            },
+        ),
     )
     .udf()
 }
@@ -160,13 +169,17 @@ fn vector_dims() -> ScalarUDF {
                 _ => Err(no_such_function("vector_dims", fields)),
             }
         }),
-        Arc::new(|args: &[ArrayRef], fields: &[FieldRef], _ret: &Field, _rows| {
-            let t = undimensioned(&vec_kind(&arg_type(&fields[0])).expect("checked"));
-            let a = cast_array(&args[0], &arg_type(&fields[0]), &t)?;
-            let out: Int32Array =
-                vectors_of(a.as_ref())?.iter().map(|v| v.as_ref().map(|v| v.len() as i32)).collect();
-            Ok(Arc::new(out))
-        }),
+        Arc::new(
+            |args: &[ArrayRef], fields: &[FieldRef], _ret: &Field, _rows| {
+                let t = undimensioned(&vec_kind(&arg_type(&fields[0])).expect("checked"));
+                let a = cast_array(&args[0], &arg_type(&fields[0]), &t)?;
+                let out: Int32Array = vectors_of(a.as_ref())?
+                    .iter()
+                    .map(|v| v.as_ref().map(|v| v.len() as i32))
+                    .collect();
+                Ok(Arc::new(out))
+            },
+        ),
     )
     .udf()
 }
@@ -187,22 +200,24 @@ fn norm(name: &'static str) -> ScalarUDF {
             }
             Ok(Field::new(name, DataType::Float64, true))
         }),
-        Arc::new(|args: &[ArrayRef], fields: &[FieldRef], _ret: &Field, _rows| {
-            let from = arg_type(&fields[0]);
-            let t = undimensioned(&vec_kind(&from).expect("checked"));
-            let a = cast_array(&args[0], &from, &t)?;
-            let out: Float64Array = match t {
-                SqlType::Sparsevec(_) => sparse_of(a.as_ref())?
-                    .iter()
-                    .map(|s| s.as_ref().map(|s| crate::index::metric::norm(&s.values)))
-                    .collect(),
-                _ => vectors_of(a.as_ref())?
-                    .iter()
-                    .map(|v| v.as_ref().map(|v| crate::index::metric::norm(v)))
-                    .collect(),
-            };
-            Ok(Arc::new(out))
-        }),
+        Arc::new(
+            |args: &[ArrayRef], fields: &[FieldRef], _ret: &Field, _rows| {
+                let from = arg_type(&fields[0]);
+                let t = undimensioned(&vec_kind(&from).expect("checked"));
+                let a = cast_array(&args[0], &from, &t)?;
+                let out: Float64Array = match t {
+                    SqlType::Sparsevec(_) => sparse_of(a.as_ref())?
+                        .iter()
+                        .map(|s| s.as_ref().map(|s| crate::index::metric::norm(&s.values)))
+                        .collect(),
+                    _ => vectors_of(a.as_ref())?
+                        .iter()
+                        .map(|v| v.as_ref().map(|v| crate::index::metric::norm(v)))
+                        .collect(),
+                };
+                Ok(Arc::new(out))
+            },
+        ),
     )
     .udf()
 }
@@ -226,38 +241,46 @@ fn l2_normalize() -> ScalarUDF {
                 .ok_or_else(|| no_such_function("l2_normalize", fields))?;
             Ok(t.field("l2_normalize", true))
         }),
-        Arc::new(|args: &[ArrayRef], fields: &[FieldRef], ret: &Field, _rows| {
-            let from = arg_type(&fields[0]);
-            let to = SqlType::of_field(ret);
-            let a = cast_array(&args[0], &from, &undimensioned(&to))?;
-            match &to {
-                SqlType::Sparsevec(_) => {
-                    let rows: Vec<Option<SparseVec>> = sparse_of(a.as_ref())?
-                        .into_iter()
-                        .map(|o| {
-                            o.map(|s| {
-                                let values = normalize_f32(&s.values);
-                                SparseVec { values, ..s }
+        Arc::new(
+            |args: &[ArrayRef], fields: &[FieldRef], ret: &Field, _rows| {
+                let from = arg_type(&fields[0]);
+                let to = SqlType::of_field(ret);
+                let a = cast_array(&args[0], &from, &undimensioned(&to))?;
+                match &to {
+                    SqlType::Sparsevec(_) => {
+                        let rows: Vec<Option<SparseVec>> = sparse_of(a.as_ref())?
+                            .into_iter()
+                            .map(|o| {
+                                o.map(|s| {
+                                    let values = normalize_f32(&s.values);
+                                    SparseVec { values, ..s }
+                                })
                             })
-                        })
-                        .collect();
-                    build_sparsevecs(&rows)
+                            .collect();
+                        build_sparsevecs(&rows)
+                    }
+                    SqlType::Halfvec(d) => {
+                        let rows: Vec<Option<Vec<f16>>> = vectors_of(a.as_ref())?
+                            .into_iter()
+                            .map(|o| {
+                                o.map(|v| {
+                                    normalize_f32(&v).into_iter().map(f16::from_f32).collect()
+                                })
+                            })
+                            .collect();
+                        build_halfvecs(&rows, *d)
+                    }
+                    SqlType::Vector(d) => {
+                        let rows: Vec<Option<Vec<f32>>> = vectors_of(a.as_ref())?
+                            .into_iter()
+                            .map(|o| o.map(|v| normalize_f32(&v)))
+                            .collect();
+                        build_vectors(&rows, *d)
+                    }
+                    _ => Err(no_such_function("l2_normalize", fields)),
                 }
-                SqlType::Halfvec(d) => {
-                    let rows: Vec<Option<Vec<f16>>> = vectors_of(a.as_ref())?
-                        .into_iter()
-                        .map(|o| o.map(|v| normalize_f32(&v).into_iter().map(f16::from_f32).collect()))
-                        .collect();
-                    build_halfvecs(&rows, *d)
-                }
-                SqlType::Vector(d) => {
-                    let rows: Vec<Option<Vec<f32>>> =
-                        vectors_of(a.as_ref())?.into_iter().map(|o| o.map(|v| normalize_f32(&v))).collect();
-                    build_vectors(&rows, *d)
-                }
-                _ => Err(no_such_function("l2_normalize", fields)),
-            }
-        }),
+            },
+        ),
     )
     .udf()
 }
@@ -275,15 +298,27 @@ fn binary_quantize() -> ScalarUDF {
                 _ => Err(no_such_function("binary_quantize", fields)),
             }
         }),
-        Arc::new(|args: &[ArrayRef], fields: &[FieldRef], _ret: &Field, _rows| {
-            let from = arg_type(&fields[0]);
-            let a = cast_array(&args[0], &from, &undimensioned(&vec_kind(&from).expect("checked")))?;
-            let out: StringArray = vectors_of(a.as_ref())?
-                .iter()
-                .map(|o| o.as_ref().map(|v| v.iter().map(|x| if *x > 0.0 { '1' } else { '0' }).collect::<String>()))
-                .collect();
-            Ok(Arc::new(out))
-        }),
+        Arc::new(
+            |args: &[ArrayRef], fields: &[FieldRef], _ret: &Field, _rows| {
+                let from = arg_type(&fields[0]);
+                let a = cast_array(
+                    &args[0],
+                    &from,
+                    &undimensioned(&vec_kind(&from).expect("checked")),
+                )?;
+                let out: StringArray = vectors_of(a.as_ref())?
+                    .iter()
+                    .map(|o| {
+                        o.as_ref().map(|v| {
+                            v.iter()
+                                .map(|x| if *x > 0.0 { '1' } else { '0' })
+                                .collect::<String>()
+                        })
+                    })
+                    .collect();
+                Ok(Arc::new(out))
+            },
+        ),
     )
     .udf()
 }
@@ -301,46 +336,58 @@ fn subvector() -> ScalarUDF {
                 _ => Err(no_such_function("subvector", fields)),
             }
         }),
-        Arc::new(|args: &[ArrayRef], fields: &[FieldRef], ret: &Field, rows| {
-            let from = arg_type(&fields[0]);
-            let to = SqlType::of_field(ret);
-            let a = cast_array(&args[0], &from, &to)?;
-            let start = arrow::compute::cast(&args[1], &DataType::Int64)?;
-            let count = arrow::compute::cast(&args[2], &DataType::Int64)?;
-            let start = start.as_any().downcast_ref::<arrow::array::Int64Array>().expect("int64");
-            let count = count.as_any().downcast_ref::<arrow::array::Int64Array>().expect("int64");
-            let vs = vectors_of(a.as_ref())?;
-            let mut out = Vec::with_capacity(rows);
-            for i in 0..rows {
-                let (v, s, c) = (&vs[bidx(vs.len(), i)], bidx(start.len(), i), bidx(count.len(), i));
-                if v.is_none() || start.is_null(s) || count.is_null(c) {
-                    out.push(None);
-                    continue;
+        Arc::new(
+            |args: &[ArrayRef], fields: &[FieldRef], ret: &Field, rows| {
+                let from = arg_type(&fields[0]);
+                let to = SqlType::of_field(ret);
+                let a = cast_array(&args[0], &from, &to)?;
+                let start = arrow::compute::cast(&args[1], &DataType::Int64)?;
+                let count = arrow::compute::cast(&args[2], &DataType::Int64)?;
+                let start = start
+                    .as_any()
+                    .downcast_ref::<arrow::array::Int64Array>()
+                    .expect("int64");
+                let count = count
+                    .as_any()
+                    .downcast_ref::<arrow::array::Int64Array>()
+                    .expect("int64");
+                let vs = vectors_of(a.as_ref())?;
+                let mut out = Vec::with_capacity(rows);
+                for i in 0..rows {
+                    let (v, s, c) = (
+                        &vs[bidx(vs.len(), i)],
+                        bidx(start.len(), i),
+                        bidx(count.len(), i),
+                    );
+                    if v.is_none() || start.is_null(s) || count.is_null(c) {
+                        out.push(None);
+                        continue;
+                    }
+                    let v = v.as_ref().expect("checked");
+                    let (s, c) = (start.value(s), count.value(c));
+                    // pgvector: the slice is [start, start + count) in 1-based positions, clipped.
+                    let end = s.saturating_add(c);
+                    let s = s.max(1);
+                    let end = end.min(v.len() as i64 + 1);
+                    if c < 1 || end <= s {
+                        return Err(QuiverError::DataException(format!(
+                            "{} must have at least 1 dimension",
+                            to.type_name()
+                        )));
+                    }
+                    out.push(Some(v[(s - 1) as usize..(end - 1) as usize].to_vec()));
                 }
-                let v = v.as_ref().expect("checked");
-                let (s, c) = (start.value(s), count.value(c));
-                // pgvector: the slice is [start, start + count) in 1-based positions, clipped.
-                let end = s.saturating_add(c);
-                let s = s.max(1);
-                let end = end.min(v.len() as i64 + 1);
-                if c < 1 || end <= s {
-                    return Err(QuiverError::DataException(format!(
-                        "{} must have at least 1 dimension",
-                        to.type_name()
-                    )));
+                match to {
+                    SqlType::Halfvec(_) => build_halfvecs(
+                        &out.into_iter()
+                            .map(|o| o.map(|v| v.into_iter().map(f16::from_f32).collect()))
+                            .collect::<Vec<_>>(),
+                        None,
+                    ),
+                    _ => build_vectors(&out, None),
                 }
-                out.push(Some(v[(s - 1) as usize..(end - 1) as usize].to_vec()));
-            }
-            match to {
-                SqlType::Halfvec(_) => build_halfvecs(
-                    &out.into_iter()
-                        .map(|o| o.map(|v| v.into_iter().map(f16::from_f32).collect()))
-                        .collect::<Vec<_>>(),
-                    None,
-                ),
-                _ => build_vectors(&out, None),
-            }
-        }),
+            },
+        ),
     )
     .udf()
 }
@@ -378,69 +425,83 @@ fn arith(name: &'static str, op: Arith) -> ScalarUDF {
         name,
         Volatility::Immutable,
         Arc::new(move |fields: &[FieldRef], _| Ok(arith_type(name, fields)?.field(name, true))),
-        Arc::new(move |args: &[ArrayRef], fields: &[FieldRef], _ret: &Field, rows| {
-            let ty = arith_type(name, fields)?;
-            let types = arg_types(fields);
-            let a = vectors_of(cast_array(&args[0], &types[0], &ty)?.as_ref())?;
-            let b = vectors_of(cast_array(&args[1], &types[1], &ty)?.as_ref())?;
-            let type_name: &'static str =
-                if matches!(ty, SqlType::Halfvec(_)) { "halfvec" } else { "vector" };
-            let mut out = Vec::with_capacity(rows);
-            for i in 0..rows {
-                let (x, y) = (&a[bidx(a.len(), i)], &b[bidx(b.len(), i)]);
-                let (Some(x), Some(y)) = (x, y) else {
-                    out.push(None);
-                    continue;
-                };
-                let v: Vec<f32> = if op == Arith::Concat {
-                    let mut v = x.clone();
-                    v.extend_from_slice(y);
-                    let max = pgvector::VECTOR_MAX_DIM;
-                    if v.len() > max {
-                        return Err(QuiverError::TooManyDimensions { type_name, max });
-                    }
-                    v
+        Arc::new(
+            move |args: &[ArrayRef], fields: &[FieldRef], _ret: &Field, rows| {
+                let ty = arith_type(name, fields)?;
+                let types = arg_types(fields);
+                let a = vectors_of(cast_array(&args[0], &types[0], &ty)?.as_ref())?;
+                let b = vectors_of(cast_array(&args[1], &types[1], &ty)?.as_ref())?;
+                let type_name: &'static str = if matches!(ty, SqlType::Halfvec(_)) {
+                    "halfvec"
                 } else {
-                    if x.len() != y.len() {
-                        return Err(QuiverError::DifferentDimensions {
-                            type_name,
-                            left: x.len(),
-                            right: y.len(),
-                        });
-                    }
-                    let v: Vec<f32> = x
-                        .iter()
-                        .zip(y)
-                        .map(|(p, q)| match op {
-                            Arith::Add => p + q,
-                            Arith::Sub => p - q,
-                            _ => p * q,
-                        })
-                        .collect();
-                    if v.iter().any(|x| x.is_infinite()) {
-                        return Err(QuiverError::NumericOutOfRange(format!(
-                            "value out of range: {}",
-                            if op == Arith::Mul { "overflow or underflow" } else { "overflow" }
-                        )));
-                    }
-                    if op == Arith::Mul && v.iter().zip(x.iter().zip(y)).any(|(r, (p, q))| *r == 0.0 && *p != 0.0 && *q != 0.0) {
-                        return Err(QuiverError::NumericOutOfRange("value out of range: underflow".into()));
-                    }
-                    v
+                    "vector"
                 };
-                out.push(Some(v));
-            }
-            match ty {
-                SqlType::Halfvec(_) => build_halfvecs(
-                    &out.into_iter()
-                        .map(|o| o.map(|v| v.into_iter().map(f16::from_f32).collect()))
-                        .collect::<Vec<_>>(),
-                    None,
-                ),
-                _ => build_vectors(&out, None),
-            }
-        }),
+                let mut out = Vec::with_capacity(rows);
+                for i in 0..rows {
+                    let (x, y) = (&a[bidx(a.len(), i)], &b[bidx(b.len(), i)]);
+                    let (Some(x), Some(y)) = (x, y) else {
+                        out.push(None);
+                        continue;
+                    };
+                    let v: Vec<f32> = if op == Arith::Concat {
+                        let mut v = x.clone();
+                        v.extend_from_slice(y);
+                        let max = pgvector::VECTOR_MAX_DIM;
+                        if v.len() > max {
+                            return Err(QuiverError::TooManyDimensions { type_name, max });
+                        }
+                        v
+                    } else {
+                        if x.len() != y.len() {
+                            return Err(QuiverError::DifferentDimensions {
+                                type_name,
+                                left: x.len(),
+                                right: y.len(),
+                            });
+                        }
+                        let v: Vec<f32> = x
+                            .iter()
+                            .zip(y)
+                            .map(|(p, q)| match op {
+                                Arith::Add => p + q,
+                                Arith::Sub => p - q,
+                                _ => p * q,
+                            })
+                            .collect();
+                        if v.iter().any(|x| x.is_infinite()) {
+                            return Err(QuiverError::NumericOutOfRange(format!(
+                                "value out of range: {}",
+                                if op == Arith::Mul {
+                                    "overflow or underflow"
+                                } else {
+                                    "overflow"
+                                }
+                            )));
+                        }
+                        if op == Arith::Mul
+                            && v.iter()
+                                .zip(x.iter().zip(y))
+                                .any(|(r, (p, q))| *r == 0.0 && *p != 0.0 && *q != 0.0)
+                        {
+                            return Err(QuiverError::NumericOutOfRange(
+                                "value out of range: underflow".into(),
+                            ));
+                        }
+                        v
+                    };
+                    out.push(Some(v));
+                }
+                match ty {
+                    SqlType::Halfvec(_) => build_halfvecs(
+                        &out.into_iter()
+                            .map(|o| o.map(|v| v.into_iter().map(f16::from_f32).collect()))
+                            .collect::<Vec<_>>(),
+                        None,
+                    ),
+                    _ => build_vectors(&out, None),
+                }
+            },
+        ),
     )
     .udf()
 }
-
