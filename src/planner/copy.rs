@@ -200,11 +200,7 @@ pub async fn start(s: &mut Session, stmt: &Statement, _params: &ParamValues) -> 
         }
         CopySource::Query(q) => q.to_string(),
     };
-    let mut stmts = crate::sql::parse::parse(&sql)?;
-    let stmt = stmts
-        .pop()
-        .ok_or_else(|| QuiverError::Internal("empty COPY query".into()))?;
-    let plan = s.plan_query(stmt).await?;
+    let plan = s.plan_sql(&sql, false).await?;
     let fields: Vec<_> = plan.schema().fields().iter().cloned().collect();
     let batches = s.run_plan(plan).await?;
     let types: Vec<SqlType> = fields.iter().map(|f| SqlType::of_field(f)).collect();

@@ -259,17 +259,7 @@ async fn default_text(s: &Session, default: &str, ty: &SqlType) -> Result<Option
                 .into(),
         ));
     }
-    let mut stmts = crate::sql::parse::parse(&format!("SELECT {default}"))?;
-    let stmt = stmts
-        .pop()
-        .ok_or_else(|| QuiverError::Internal("empty default".into()))?;
-    let plan = s.plan_query(stmt).await?;
-    let field = plan.schema().field(0).clone();
-    let batches = s.run_plan(plan).await?;
-    let Some(b) = batches.iter().find(|b| b.num_rows() > 0) else {
-        return Ok(None);
-    };
-    let v = crate::sql::cast::cast_array(b.column(0), &SqlType::of_field(&field), ty)?;
+    let v = s.eval_constant(default, ty).await?;
     let v = crate::sql::format::normalize(&v, ty)?;
     crate::sql::format::text_value(v.as_ref(), ty, 0)
 }

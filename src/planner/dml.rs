@@ -14,18 +14,17 @@ use datafusion::common::{ParamValues, ScalarValue};
 use datafusion::datasource::MemTable;
 use datafusion::logical_expr::LogicalPlan;
 use sqlparser::ast::{
-    AssignmentTarget, ConflictTarget, Expr, FromTable, Ident, ObjectName, ObjectNamePart,
-    OnConflictAction, OnInsert, SelectItem, SetExpr, Statement, TableFactor, TableObject,
-    UpdateTableFromKind, Value, VisitMut, VisitorMut,
+    AssignmentTarget, ConflictTarget, Expr, FromTable, Ident, ObjectName, OnConflictAction,
+    OnInsert, SelectItem, SetExpr, Statement, TableFactor, TableObject, UpdateTableFromKind, Value,
+    VisitMut, VisitorMut,
 };
 
 use crate::error::{QuiverError, Result};
 use crate::planner::ddl::{ident, object_name};
 use crate::planner::session::{Output, Session};
 use crate::sql::cast::cast_array;
-use crate::sql::parse::{parse, CAST_FN};
+use crate::sql::parse::CAST_FN;
 use crate::storage::catalog::{TableDef, ROW_ID};
-use crate::storage::row_ids;
 use crate::storage::txn::TxnWrites;
 use crate::storage::unique::UniqueIndex;
 use crate::types::SqlType;
@@ -87,6 +86,27 @@ impl DmlPlan {
                 select.get_parameter_fields()?
             }
         })
+    }
+}
+
+/// The position of a target column named in INSERT's column list or a SET clause.
+fn target_column(def: &TableDef, name: &ObjectName) -> Result<usize> {
+    let n = name
+        .0
+        .last()
+        .and_then(|p| p.as_ident())
+        .map(ident)
+        .unwrap_or_else(|| name.to_string());
+    def.column_index(&n)
+        .ok_or_else(|| QuiverError::UndefinedColumn(format!("{n}\" of relation \"{}", def.name)))
+}
+
+fn assignment_column(def: &TableDef, a: &sqlparser::ast::Assignment) -> Result<usize> {
+    match &a.target {
+        AssignmentTarget::ColumnName(c) => target_column(def, c),
+        AssignmentTarget::Tuple(_) => Err(QuiverError::FeatureNotSupported(
+            "assignment to a column tuple is not supported".into(),
+        )),
     }
 }
 
@@ -177,20 +197,11 @@ pub async fn prepare(s: &mut Session, stmt: &Statement) -> Result<DmlPlan> {
                 ins.columns
                     .iter()
                     .map(|c| {
-                        let n =
-                            c.0.last()
-                                .and_then(|p| p.as_ident())
-                                .map(ident)
-                                .unwrap_or_else(|| c.to_string());
-                        let i = def.column_index(&n).ok_or_else(|| {
-                            QuiverError::UndefinedColumn(format!(
-                                "{n}\" of relation \"{}",
-                                def.name
-                            ))
-                        })?;
+                        let i = target_column(&def, c)?;
                         if !seen.insert(i) {
                             return Err(QuiverError::Syntax(format!(
-                                "column \"{n}\" specified more than once"
+                                "column \"{}\" specified more than once",
+                                def.columns[i].name
                             )));
                         }
                         Ok(i)
@@ -259,19 +270,7 @@ pub async fn prepare(s: &mut Session, stmt: &Statement) -> Result<DmlPlan> {
             let mut new_values: Vec<Option<Expr>> = vec![None; def.columns.len()];
             let mut hints = HashMap::new();
             for a in &up.assignments {
-                let AssignmentTarget::ColumnName(c) = &a.target else {
-                    return Err(QuiverError::FeatureNotSupported(
-                        "UPDATE of a column tuple".into(),
-                    ));
-                };
-                let n =
-                    c.0.last()
-                        .and_then(|p| p.as_ident())
-                        .map(ident)
-                        .unwrap_or_else(|| c.to_string());
-                let i = def.column_index(&n).ok_or_else(|| {
-                    QuiverError::UndefinedColumn(format!("{n}\" of relation \"{}", def.name))
-                })?;
+                let i = assignment_column(&def, a)?;
                 let mut v = a.value.clone();
                 if let Some(p) = placeholder_index(&v) {
                     hints.insert(p, def.columns[i].ty.clone());
@@ -301,7 +300,7 @@ pub async fn prepare(s: &mut Session, stmt: &Statement) -> Result<DmlPlan> {
             if let Some(w) = &up.selection {
                 sql.push_str(&format!(" WHERE {w}"));
             }
-            let select = plan_text(s, &sql).await?;
+            let select = s.plan_sql(&sql, true).await?;
             let returning_fields = returning_fields(s, &def, &alias, up.returning.as_ref()).await?;
             Ok(DmlPlan {
                 kind: DmlKind::Update { select },
@@ -339,7 +338,7 @@ pub async fn prepare(s: &mut Session, stmt: &Statement) -> Result<DmlPlan> {
             if let Some(w) = &del.selection {
                 sql.push_str(&format!(" WHERE {w}"));
             }
-            let select = plan_text(s, &sql).await?;
+            let select = s.plan_sql(&sql, true).await?;
             let returning_fields =
                 returning_fields(s, &def, &alias, del.returning.as_ref()).await?;
             Ok(DmlPlan {
@@ -366,15 +365,6 @@ impl RelationSql for sqlparser::ast::TableWithJoins {
             other => other.to_string(),
         }
     }
-}
-
-/// Plans internal SQL (already rewritten text) against the row-id-exposing state.
-async fn plan_text(s: &Session, sql: &str) -> Result<LogicalPlan> {
-    let mut stmts = parse(sql)?;
-    let stmt = stmts
-        .pop()
-        .ok_or_else(|| QuiverError::Internal("empty internal query".into()))?;
-    s.plan_dml_query(stmt).await
 }
 
 fn conflict_plan(def: &TableDef, oc: &sqlparser::ast::OnConflict) -> Result<OnConflictPlan> {
@@ -428,19 +418,7 @@ fn conflict_plan(def: &TableDef, oc: &sqlparser::ast::OnConflict) -> Result<OnCo
             let names: HashSet<String> = def.columns.iter().map(|c| c.name.clone()).collect();
             let mut assignments = Vec::new();
             for a in &du.assignments {
-                let AssignmentTarget::ColumnName(c) = &a.target else {
-                    return Err(QuiverError::FeatureNotSupported(
-                        "SET of a column tuple".into(),
-                    ));
-                };
-                let n =
-                    c.0.last()
-                        .and_then(|p| p.as_ident())
-                        .map(ident)
-                        .unwrap_or_else(|| c.to_string());
-                let i = def.column_index(&n).ok_or_else(|| {
-                    QuiverError::UndefinedColumn(format!("{n}\" of relation \"{}", def.name))
-                })?;
+                let i = assignment_column(&def, a)?;
                 let mut v = a.value.clone();
                 let _ = v.visit(&mut Qualify {
                     table: &def.name,
@@ -503,11 +481,7 @@ async fn returning_plan(
         list.join(", "),
         quote(alias)
     );
-    let mut stmts = parse(&sql)?;
-    let stmt = stmts
-        .pop()
-        .ok_or_else(|| QuiverError::Internal("empty RETURNING".into()))?;
-    let plan = s.plan_query(stmt).await;
+    let plan = s.plan_sql(&sql, false).await;
     s.temp_tables.lock().remove(RETURNING_TABLE);
     plan
 }
@@ -601,25 +575,8 @@ async fn default_values_tracked(
         let a: ArrayRef = Arc::new(arrow::array::Int64Array::from(vals));
         return cast_array(&a, &SqlType::Int8, &c.ty);
     }
-    let plan = plan_text_plain(s, &format!("SELECT {text}")).await?;
-    let field = plan.schema().field(0).clone();
-    let batches = s.run_plan(plan).await?;
-    let v = batches
-        .iter()
-        .find(|b| b.num_rows() > 0)
-        .map(|b| ScalarValue::try_from_array(b.column(0), 0))
-        .transpose()?
-        .unwrap_or(ScalarValue::try_from(field.data_type())?);
-    let a = v.to_array_of_size(n)?;
-    cast_array(&a, &SqlType::of_field(&field), &c.ty)
-}
-
-async fn plan_text_plain(s: &Session, sql: &str) -> Result<LogicalPlan> {
-    let mut stmts = parse(sql)?;
-    let stmt = stmts
-        .pop()
-        .ok_or_else(|| QuiverError::Internal("empty internal query".into()))?;
-    s.plan_query(stmt).await
+    let one = s.eval_constant(text, &c.ty).await?;
+    Ok(ScalarValue::try_from_array(&one, 0)?.to_array_of_size(n)?)
 }
 
 fn concat(schema: &SchemaRef, batches: &[RecordBatch]) -> Result<RecordBatch> {
@@ -935,7 +892,7 @@ async fn resolve_conflicts(
                 sql.push_str(&format!(" WHERE {w}"));
             }
             let result = async {
-                let p = plan_text(s, &sql).await?;
+                let p = s.plan_sql(&sql, true).await?;
                 let p = if p.get_parameter_fields()?.is_empty() {
                     p
                 } else {
@@ -978,11 +935,4 @@ async fn resolve_conflicts(
 
 fn row_ids_first(b: &RecordBatch) -> Result<Vec<u64>> {
     Ok(b.column(0).as_primitive::<UInt64Type>().values().to_vec())
-}
-
-#[allow(dead_code)]
-fn _uses(b: &RecordBatch) -> Result<()> {
-    let _ = row_ids(b)?;
-    let _ = ObjectNamePart::Identifier(Ident::new(""));
-    Ok(())
 }

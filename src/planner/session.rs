@@ -22,7 +22,7 @@ use datafusion::execution::FunctionRegistry;
 use datafusion::logical_expr::{LogicalPlan, ScalarUDF};
 use datafusion::prelude::SessionConfig;
 use parking_lot::Mutex;
-use sqlparser::ast::{Expr, SetExpr, Statement, Value};
+use sqlparser::ast::{Expr, Statement, Value};
 
 use crate::engine::Engine;
 use crate::error::{QuiverError, Result};
@@ -325,6 +325,36 @@ impl Session {
             .await?)
     }
 
+    /// Plans one statement of internal SQL (built from parts of the user's statement), against
+    /// the state that exposes `__row_id` when `with_row_id`.
+    pub(crate) async fn plan_sql(&self, sql: &str, with_row_id: bool) -> Result<LogicalPlan> {
+        let stmt = crate::sql::parse::parse(sql)?
+            .pop()
+            .ok_or_else(|| QuiverError::Internal(format!("empty internal query: {sql}")))?;
+        if with_row_id {
+            self.plan_dml_query(stmt).await
+        } else {
+            self.plan_query(stmt).await
+        }
+    }
+
+    /// Evaluates a constant expression (a column default) once, as one value of type `ty`
+    /// (NULL when it yields no row).
+    pub(crate) async fn eval_constant(
+        &self,
+        expr: &str,
+        ty: &SqlType,
+    ) -> Result<arrow::array::ArrayRef> {
+        let plan = self.plan_sql(&format!("SELECT {expr}"), false).await?;
+        let field = plan.schema().field(0).clone();
+        let batches = self.run_plan(plan).await?;
+        let value = match batches.iter().find(|b| b.num_rows() > 0) {
+            Some(b) => b.column(0).slice(0, 1),
+            None => arrow::array::new_null_array(field.data_type(), 1),
+        };
+        crate::sql::cast::cast_array(&value, &SqlType::of_field(&field), ty)
+    }
+
     /// Optimises and runs a logical plan to completion. Execution is CPU-bound, so it runs on
     /// DataFusion's own tasks; results are collected so that an error surfaces before the
     /// statement completes (and can fail the transaction block).
@@ -467,11 +497,6 @@ fn limit_hints(stmt: &Statement) -> HashMap<usize, SqlType> {
     let mut v = V(HashMap::new());
     let _ = stmt.visit(&mut v);
     v.0
-}
-
-/// Whether a query is a bare VALUES list (INSERT sources).
-pub fn is_values(q: &sqlparser::ast::Query) -> bool {
-    matches!(q.body.as_ref(), SetExpr::Values(_))
 }
 
 fn build_state(

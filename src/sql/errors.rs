@@ -29,13 +29,9 @@ fn find_quiver<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a Quive
     None
 }
 
-fn clone_quiver(q: &QuiverError) -> QuiverError {
-    q.clone()
-}
-
 pub fn from_arrow(e: ArrowError) -> QuiverError {
     if let Some(q) = find_quiver(&e) {
-        return clone_quiver(q);
+        return q.clone();
     }
     match &e {
         ArrowError::DivideByZero => QuiverError::DivisionByZero,
@@ -50,14 +46,14 @@ pub fn from_arrow(e: ArrowError) -> QuiverError {
 
 pub fn from_datafusion(e: DataFusionError) -> QuiverError {
     if let Some(q) = find_quiver(&e) {
-        return clone_quiver(q);
+        return q.clone();
     }
     let root = e.find_root();
     match root {
         DataFusionError::ArrowError(a, _) => {
             let a: &ArrowError = a;
             if let Some(q) = find_quiver(a) {
-                return clone_quiver(q);
+                return q.clone();
             }
             match a {
                 ArrowError::DivideByZero => QuiverError::DivisionByZero,

@@ -145,10 +145,6 @@ impl QuiverTable {
         }
     }
 
-    pub fn def(&self) -> &Arc<TableDef> {
-        &self.def
-    }
-
     /// The live rows this session sees, as batches of `full_schema`.
     pub fn live_batches(&self) -> crate::error::Result<Vec<RecordBatch>> {
         let snap = self

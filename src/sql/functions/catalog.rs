@@ -48,15 +48,16 @@ pub fn pg_types() -> Vec<PgTypeRow> {
         array,
         namespace: 11,
     };
-    let a = |oid, name, elem| PgTypeRow {
+    let array_of = |oid, name, elem, namespace| PgTypeRow {
         oid,
         name,
         len: -1,
         category: 'A',
         elem,
         array: 0,
-        namespace: 11,
+        namespace,
     };
+    let a = |oid, name, elem| array_of(oid, name, elem, 11);
     let mut v = vec![
         b(16, "bool", 1, 'B', 1000),
         b(17, "bytea", -1, 'U', 1001),
@@ -124,15 +125,7 @@ pub fn pg_types() -> Vec<PgTypeRow> {
         (HALFVEC_ARRAY_OID, "_halfvec", HALFVEC_OID),
         (SPARSEVEC_ARRAY_OID, "_sparsevec", SPARSEVEC_OID),
     ] {
-        v.push(PgTypeRow {
-            oid,
-            name,
-            len: -1,
-            category: 'A',
-            elem,
-            array: 0,
-            namespace: 2200,
-        });
+        v.push(array_of(oid, name, elem, 2200));
     }
     v
 }

@@ -117,6 +117,20 @@ fn undimensioned(t: &SqlType) -> SqlType {
     }
 }
 
+/// A vector or halfvec array (per `ty`, without a fixed dimension) from f32 rows.
+fn build_dense(ty: &SqlType, rows: Vec<Option<Vec<f32>>>) -> Result<ArrayRef> {
+    match ty {
+        SqlType::Halfvec(_) => build_halfvecs(
+            &rows
+                .into_iter()
+                .map(|o| o.map(|v| v.into_iter().map(f16::from_f32).collect()))
+                .collect::<Vec<_>>(),
+            None,
+        ),
+        _ => build_vectors(&rows, None),
+    }
+}
+
 // ---- casts ----------------------------------------------------------------------------------
 
 fn cast_target(fields: &[FieldRef], scalars: &[Option<&ScalarValue>]) -> Result<SqlType> {
@@ -377,15 +391,7 @@ fn subvector() -> ScalarUDF {
                     }
                     out.push(Some(v[(s - 1) as usize..(end - 1) as usize].to_vec()));
                 }
-                match to {
-                    SqlType::Halfvec(_) => build_halfvecs(
-                        &out.into_iter()
-                            .map(|o| o.map(|v| v.into_iter().map(f16::from_f32).collect()))
-                            .collect::<Vec<_>>(),
-                        None,
-                    ),
-                    _ => build_vectors(&out, None),
-                }
+                build_dense(&to, out)
             },
         ),
     )
@@ -491,15 +497,7 @@ fn arith(name: &'static str, op: Arith) -> ScalarUDF {
                     };
                     out.push(Some(v));
                 }
-                match ty {
-                    SqlType::Halfvec(_) => build_halfvecs(
-                        &out.into_iter()
-                            .map(|o| o.map(|v| v.into_iter().map(f16::from_f32).collect()))
-                            .collect::<Vec<_>>(),
-                        None,
-                    ),
-                    _ => build_vectors(&out, None),
-                }
+                build_dense(&ty, out)
             },
         ),
     )
