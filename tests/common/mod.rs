@@ -291,7 +291,12 @@ impl TestServer {
                     "quiver exited before accepting connections: {status}"
                 ));
             }
-            if TcpStream::connect_timeout(&self.addr(), Duration::from_millis(200)).is_ok() {
+            // A probe to a port in the ephemeral range can connect to itself (TCP simultaneous
+            // open) before the server binds; only a connection to another socket counts.
+            let answered = TcpStream::connect_timeout(&self.addr(), Duration::from_millis(200))
+                .map(|s| s.local_addr().ok() != s.peer_addr().ok())
+                .unwrap_or(false);
+            if answered {
                 // The port answers; make sure it is our process that answers and not a leftover.
                 if let Ok(Some(status)) = child.try_wait() {
                     return Err(format!("quiver exited right after start: {status}"));
