@@ -10,6 +10,10 @@ use crate::planner::session::{Output, Session};
 use crate::storage::catalog::{
     ColumnDef, ExtensionDef, IndexDef, SequenceDef, TableDef, UniqueConstraint,
 };
+use crate::index::BuildParams;
+use crate::storage::vindex::{vector_spec, BuildProgress, IndexStore, VectorIndexSpec};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use crate::types::SqlType;
 
 /// pgvector's version as `pg_extension` reports it.
@@ -98,16 +102,8 @@ pub async fn execute(s: &mut Session, stmt: &Statement) -> Result<Output> {
             ObjectType::Index => {
                 for n in names {
                     let (_, name) = object_name(n)?;
-                    let owner = storage
-                        .table_defs()
-                        .into_iter()
-                        .find(|t| t.indexes.iter().any(|i| i.name == name));
-                    match owner {
-                        Some(t) => {
-                            let mut def = (*t).clone();
-                            def.indexes.retain(|i| i.name != name);
-                            storage.alter_table(def)?;
-                        }
+                    match storage.find_index("public", &name) {
+                        Some((table_id, _)) => storage.drop_index(table_id, &name)?,
                         None if *if_exists => {}
                         None => {
                             return Err(QuiverError::UndefinedObject(format!(
@@ -231,7 +227,7 @@ pub async fn execute(s: &mut Session, stmt: &Statement) -> Result<Output> {
             }
             Ok(Output::Command("DROP EXTENSION".into()))
         }
-        Statement::CreateIndex(ci) => create_index(s, ci),
+        Statement::CreateIndex(ci) => create_index(s, ci).await,
         Statement::CreateSchema {
             if_not_exists,
             schema_name,
@@ -457,7 +453,7 @@ fn reloptions(method: &str) -> &'static [(&'static str, i64, i64, i64)] {
     }
 }
 
-fn create_index(s: &mut Session, ci: &sqlparser::ast::CreateIndex) -> Result<Output> {
+async fn create_index(s: &mut Session, ci: &sqlparser::ast::CreateIndex) -> Result<Output> {
     let storage = s.engine.storage.clone();
     let (schema, table) = object_name(&ci.table_name)?;
     let def = storage
@@ -620,8 +616,8 @@ fn create_index(s: &mut Session, ci: &sqlparser::ast::CreateIndex) -> Result<Out
         }
         return Err(QuiverError::DuplicateTable(name));
     }
-    let mut new_def = (*def).clone();
-    new_def.indexes.push(IndexDef {
+    let idx = IndexDef {
+        id: 0,
         name,
         method,
         columns,
@@ -629,7 +625,130 @@ fn create_index(s: &mut Session, ci: &sqlparser::ast::CreateIndex) -> Result<Out
         options,
         predicate: ci.predicate.as_ref().map(|p| p.to_string()),
         unique: ci.unique,
-    });
-    storage.alter_table(new_def)?;
+    };
+    // A vector index covers the rows there are now: seal the growing segment so that they are in
+    // segments, then build each segment's index before the command returns, as pgvector does.
+    let mut probe = (*def).clone();
+    probe.indexes.push(IndexDef { id: u64::MAX, ..idx.clone() });
+    if vector_spec(probe.indexes.last().expect("pushed"), &probe).is_some() {
+        storage.seal(def.id)?;
+    }
+    let idx = storage.add_index(def.id, idx)?;
+    let Some(table) = storage.table(def.id) else {
+        return Err(QuiverError::UndefinedTable(table));
+    };
+    let table_def = table.read().def.clone();
+    if let Some(spec) = vector_spec(&idx, &table_def) {
+        if let Err(e) = build_vector_index(s, def.id, spec).await {
+            // Like a failed CREATE INDEX in PostgreSQL, leave no index behind.
+            let _ = storage.drop_index(def.id, &idx.name);
+            return Err(e);
+        }
+    }
     Ok(Output::Command("CREATE INDEX".into()))
+}
+
+struct BuildGuard {
+    cancel: Arc<AtomicBool>,
+    store: Arc<IndexStore>,
+    progress: Arc<BuildProgress>,
+    keys: Vec<(u64, u64, u64)>,
+}
+
+impl Drop for BuildGuard {
+    fn drop(&mut self) {
+        self.cancel.store(true, Ordering::Relaxed);
+        self.store.end_progress(&self.progress);
+        self.store.release(&self.keys);
+    }
+}
+
+/// Builds every sealed segment's index for `spec` now, reporting progress to
+/// `pg_stat_progress_create_index` and as NOTICE messages for large segments.
+async fn build_vector_index(s: &mut Session, table_id: u64, spec: VectorIndexSpec) -> Result<()> {
+    let storage = s.engine.storage.clone();
+    let Some(snapshot) = storage.snapshot(table_id) else {
+        return Ok(());
+    };
+    let schema = snapshot.def.storage_schema();
+    let segments = snapshot.sealed.clone();
+    let rows: u64 = segments.iter().map(|g| g.meta.rows).sum();
+    if let BuildParams::IvfFlat { lists } = spec.params {
+        // pgvector's warning when k-means gets fewer rows than lists.
+        if rows < lists as u64 {
+            s.notice("ivfflat index created with little data");
+        }
+    }
+    let keys: Vec<(u64, u64, u64)> = segments
+        .iter()
+        .map(|g| (table_id, g.meta.id, spec.index_id))
+        .collect();
+    let store = storage.indexes.clone();
+    store.claim(&keys);
+    let progress = store.start_progress(BuildProgress {
+        pid: s.pid,
+        table_id,
+        index_id: spec.index_id,
+        command: "CREATE INDEX",
+        phase: parking_lot::Mutex::new("building index"),
+        tuples_total: rows.into(),
+        tuples_done: 0.into(),
+        segments_total: (segments.len() as u64).into(),
+        segments_done: 0.into(),
+    });
+    // A canceled statement drops this future: the guard then stops the build at its next
+    // progress report and clears the progress entry.
+    let guard = BuildGuard {
+        cancel: Arc::new(AtomicBool::new(false)),
+        store: store.clone(),
+        progress: progress.clone(),
+        keys: keys.clone(),
+    };
+    let cancel = guard.cancel.clone();
+    let result = {
+        let store = store.clone();
+        let progress = progress.clone();
+        let spec = spec.clone();
+        let segments = segments.clone();
+        tokio::task::spawn_blocking(move || -> Result<Vec<String>> {
+            let mut notes = Vec::new();
+            let mut done_before = 0u64;
+            for seg in &segments {
+                let started = std::time::Instant::now();
+                let cb = |n: usize| {
+                    progress
+                        .tuples_done
+                        .store(done_before + n as u64, Ordering::Relaxed);
+                    !cancel.load(Ordering::Relaxed)
+                };
+                store.build_segment(table_id, seg, &spec, &schema, &cb)?;
+                done_before += seg.meta.rows;
+                progress
+                    .tuples_done
+                    .store(done_before, Ordering::Relaxed);
+                progress
+                    .segments_done
+                    .fetch_add(1, Ordering::Relaxed);
+                if seg.meta.rows >= 10_000 {
+                    notes.push(format!(
+                        "{} index \"{}\": built segment {} of {} ({} rows) in {:.1} s",
+                        spec.kind().name(),
+                        spec.name,
+                        progress.segments_done.load(Ordering::Relaxed),
+                        segments.len(),
+                        seg.meta.rows,
+                        started.elapsed().as_secs_f64()
+                    ));
+                }
+            }
+            Ok(notes)
+        })
+        .await
+    };
+    drop(guard);
+    let notes = result.map_err(|e| QuiverError::Internal(format!("index build task: {e}")))??;
+    for n in notes {
+        s.notice(&n);
+    }
+    Ok(())
 }

@@ -1,7 +1,9 @@
 //! Planning and execution of statements on DataFusion: the per-connection session and its
 //! transaction, the operator planner for pgvector's operators, DML/DDL/COPY, settings and the
-//! `pg_catalog` tables.
+//! `pg_catalog` tables, and the ANN rewrite (`ann_rule`) with its operator (`ann_exec`).
 
+pub mod ann_exec;
+pub mod ann_rule;
 pub mod copy;
 pub mod ddl;
 pub mod dml;

@@ -23,6 +23,8 @@ use crate::storage::Storage;
 
 /// pg_class.oid of a user table.
 pub const TABLE_OID_BASE: u32 = 20000;
+/// Object ids of the unique indexes behind constraints.
+const CONSTRAINT_INDEX_OID_BASE: u32 = 1_000_000;
 pub const NS_PG_CATALOG: u32 = 11;
 pub const NS_PUBLIC: u32 = 2200;
 pub const NS_INFORMATION_SCHEMA: u32 = 13000;
@@ -47,7 +49,138 @@ pub const TABLES: &[&str] = &[
     "pg_enum",
     "pg_proc",
     "pg_am",
+    "pg_stat_progress_create_index",
 ];
+
+/// One row per index, as `pg_class`, `pg_index` and `pg_indexes` show them: declared indexes
+/// and the unique indexes behind PRIMARY KEY / UNIQUE constraints.
+struct IndexRow {
+    oid: u32,
+    table_oid: u32,
+    table: String,
+    name: String,
+    method: String,
+    columns: Vec<i16>,
+    unique: bool,
+    primary: bool,
+    def: String,
+}
+
+fn quote_ident(s: &str) -> String {
+    let plain = s
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain {
+        s.to_string()
+    } else {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    }
+}
+
+fn index_rows(tables: &[Arc<crate::storage::catalog::TableDef>]) -> Vec<IndexRow> {
+    let mut out = Vec::new();
+    for t in tables {
+        let table_oid = TABLE_OID_BASE + t.id as u32;
+        for (n, c) in t.constraints.iter().enumerate() {
+            let cols: Vec<String> = c
+                .columns
+                .iter()
+                .filter_map(|i| t.columns.get(*i).map(|c| quote_ident(&c.name)))
+                .collect();
+            out.push(IndexRow {
+                // Constraint indexes have no object id of their own; derive a stable one.
+                oid: CONSTRAINT_INDEX_OID_BASE + (t.id as u32) * 64 + n as u32,
+                table_oid,
+                table: t.name.clone(),
+                name: c.name.clone(),
+                method: "btree".into(),
+                columns: c.columns.iter().map(|i| *i as i16 + 1).collect(),
+                unique: true,
+                primary: c.primary,
+                def: format!(
+                    "CREATE UNIQUE INDEX {} ON {}.{} USING btree ({})",
+                    quote_ident(&c.name),
+                    t.schema,
+                    quote_ident(&t.name),
+                    cols.join(", ")
+                ),
+            });
+        }
+        for i in &t.indexes {
+            let cols: Vec<String> = i
+                .columns
+                .iter()
+                .zip(i.opclasses.iter())
+                .map(|(c, oc)| {
+                    let c = if t.column_index(c).is_some() {
+                        quote_ident(c)
+                    } else {
+                        format!("({c})")
+                    };
+                    match oc {
+                        Some(oc) => format!("{c} {oc}"),
+                        None => c,
+                    }
+                })
+                .collect();
+            let defaults: &[(&str, &str)] = match i.method.as_str() {
+                "hnsw" => &[("m", "16"), ("ef_construction", "64")],
+                "ivfflat" => &[("lists", "100")],
+                _ => &[],
+            };
+            let opts: Vec<String> = i
+                .options
+                .iter()
+                .filter(|(k, v)| !defaults.contains(&(k.as_str(), v.as_str())))
+                .map(|(k, v)| format!("{k}='{v}'"))
+                .collect();
+            let mut def = format!(
+                "CREATE {}INDEX {} ON {}.{} USING {} ({})",
+                if i.unique { "UNIQUE " } else { "" },
+                quote_ident(&i.name),
+                t.schema,
+                quote_ident(&t.name),
+                i.method,
+                cols.join(", ")
+            );
+            if !opts.is_empty() {
+                def.push_str(&format!(" WITH ({})", opts.join(", ")));
+            }
+            if let Some(p) = &i.predicate {
+                def.push_str(&format!(" WHERE ({p})"));
+            }
+            out.push(IndexRow {
+                oid: TABLE_OID_BASE + i.id as u32,
+                table_oid,
+                table: t.name.clone(),
+                name: i.name.clone(),
+                method: i.method.clone(),
+                columns: i
+                    .columns
+                    .iter()
+                    .map(|c| t.column_index(c).map_or(0, |p| p as i16 + 1))
+                    .collect(),
+                unique: i.unique,
+                primary: false,
+                def,
+            });
+        }
+    }
+    out
+}
+
+fn am_oid(method: &str) -> u32 {
+    match method {
+        "btree" => 403,
+        "hash" => 405,
+        "hnsw" => 16400,
+        "ivfflat" => 16401,
+        _ => 403,
+    }
+}
 
 pub struct PgCatalog {
     storage: Arc<Storage>,
@@ -93,6 +226,11 @@ impl Cols {
     fn i16(mut self, name: &str, v: Vec<i16>) -> Self {
         self.fields.push(Field::new(name, DataType::Int16, true));
         self.arrays.push(Arc::new(Int16Array::from(v)));
+        self
+    }
+    fn i64(mut self, name: &str, v: Vec<i64>) -> Self {
+        self.fields.push(Field::new(name, DataType::Int64, true));
+        self.arrays.push(Arc::new(arrow::array::Int64Array::from(v)));
         self
     }
     fn i32(mut self, name: &str, v: Vec<i32>) -> Self {
@@ -205,41 +343,47 @@ impl PgCatalog {
                 .oid("enumtypid", vec![])
                 .text("enumlabel", vec![])
                 .table()?,
-            "pg_class" => Cols::new()
-                .oid(
-                    "oid",
-                    tables
-                        .iter()
-                        .map(|t| TABLE_OID_BASE + t.id as u32)
-                        .collect(),
-                )
-                .text(
-                    "relname",
-                    tables.iter().map(|t| Some(t.name.clone())).collect(),
-                )
-                .oid("relnamespace", vec![NS_PUBLIC; tables.len()])
-                .oid("reltype", vec![0; tables.len()])
-                .oid("relowner", vec![10; tables.len()])
-                .oid("relam", vec![2; tables.len()])
-                .ch("relkind", tables.iter().map(|_| 'r').collect())
-                .ch("relpersistence", tables.iter().map(|_| 'p').collect())
-                .i16(
-                    "relnatts",
-                    tables.iter().map(|t| t.columns.len() as i16).collect(),
-                )
-                .bool(
-                    "relhasindex",
-                    tables.iter().map(|t| !t.constraints.is_empty()).collect(),
-                )
-                .bool("relispartition", vec![false; tables.len()])
-                .bool("relrowsecurity", vec![false; tables.len()])
-                .bool("relforcerowsecurity", vec![false; tables.len()])
-                .bool("relhastriggers", vec![false; tables.len()])
-                .bool("relhasrules", vec![false; tables.len()])
-                .oid("reltablespace", vec![0; tables.len()])
-                .oid("reltoastrelid", vec![0; tables.len()])
-                .i32("reltuples", vec![-1; tables.len()])
-                .table()?,
+            "pg_class" => {
+                let idx = index_rows(&tables);
+                let n = tables.len() + idx.len();
+                let mut oid: Vec<u32> = tables.iter().map(|t| TABLE_OID_BASE + t.id as u32).collect();
+                oid.extend(idx.iter().map(|i| i.oid));
+                let mut relname: Vec<Option<String>> =
+                    tables.iter().map(|t| Some(t.name.clone())).collect();
+                relname.extend(idx.iter().map(|i| Some(i.name.clone())));
+                let mut relam: Vec<u32> = vec![2; tables.len()];
+                relam.extend(idx.iter().map(|i| am_oid(&i.method)));
+                let mut relkind: Vec<char> = vec!['r'; tables.len()];
+                relkind.extend(idx.iter().map(|_| 'i'));
+                let mut relnatts: Vec<i16> =
+                    tables.iter().map(|t| t.columns.len() as i16).collect();
+                relnatts.extend(idx.iter().map(|i| i.columns.len() as i16));
+                let mut hasindex: Vec<bool> = tables
+                    .iter()
+                    .map(|t| !t.constraints.is_empty() || !t.indexes.is_empty())
+                    .collect();
+                hasindex.extend(idx.iter().map(|_| false));
+                Cols::new()
+                    .oid("oid", oid)
+                    .text("relname", relname)
+                    .oid("relnamespace", vec![NS_PUBLIC; n])
+                    .oid("reltype", vec![0; n])
+                    .oid("relowner", vec![10; n])
+                    .oid("relam", relam)
+                    .ch("relkind", relkind)
+                    .ch("relpersistence", vec!['p'; n])
+                    .i16("relnatts", relnatts)
+                    .bool("relhasindex", hasindex)
+                    .bool("relispartition", vec![false; n])
+                    .bool("relrowsecurity", vec![false; n])
+                    .bool("relforcerowsecurity", vec![false; n])
+                    .bool("relhastriggers", vec![false; n])
+                    .bool("relhasrules", vec![false; n])
+                    .oid("reltablespace", vec![0; n])
+                    .oid("reltoastrelid", vec![0; n])
+                    .i32("reltuples", vec![-1; n])
+                    .table()?
+            }
             "pg_attribute" => {
                 let mut rel = vec![];
                 let mut name = vec![];
@@ -372,20 +516,74 @@ impl PgCatalog {
                 .bool("hastriggers", vec![false; tables.len()])
                 .bool("rowsecurity", vec![false; tables.len()])
                 .table()?,
-            "pg_index" => Cols::new()
-                .oid("indexrelid", vec![])
-                .oid("indrelid", vec![])
-                .i16("indnatts", vec![])
-                .bool("indisunique", vec![])
-                .bool("indisprimary", vec![])
-                .table()?,
-            "pg_indexes" => Cols::new()
-                .text("schemaname", vec![])
-                .text("tablename", vec![])
-                .text("indexname", vec![])
-                .text("tablespace", vec![])
-                .text("indexdef", vec![])
-                .table()?,
+            "pg_index" => {
+                let idx = index_rows(&tables);
+                Cols::new()
+                    .oid("indexrelid", idx.iter().map(|i| i.oid).collect())
+                    .oid("indrelid", idx.iter().map(|i| i.table_oid).collect())
+                    .i16("indnatts", idx.iter().map(|i| i.columns.len() as i16).collect())
+                    .i16("indnkeyatts", idx.iter().map(|i| i.columns.len() as i16).collect())
+                    .bool("indisunique", idx.iter().map(|i| i.unique).collect())
+                    .bool("indisprimary", idx.iter().map(|i| i.primary).collect())
+                    .bool("indisvalid", vec![true; idx.len()])
+                    .bool("indisready", vec![true; idx.len()])
+                    .bool("indislive", vec![true; idx.len()])
+                    .text(
+                        "indkey",
+                        idx.iter()
+                            .map(|i| {
+                                Some(
+                                    i.columns
+                                        .iter()
+                                        .map(|c| c.to_string())
+                                        .collect::<Vec<_>>()
+                                        .join(" "),
+                                )
+                            })
+                            .collect(),
+                    )
+                    .table()?
+            }
+            "pg_indexes" => {
+                let idx = index_rows(&tables);
+                Cols::new()
+                    .text("schemaname", idx.iter().map(|_| s("public")).collect())
+                    .text("tablename", idx.iter().map(|i| Some(i.table.clone())).collect())
+                    .text("indexname", idx.iter().map(|i| Some(i.name.clone())).collect())
+                    .text("tablespace", idx.iter().map(|_| None).collect())
+                    .text("indexdef", idx.iter().map(|i| Some(i.def.clone())).collect())
+                    .table()?
+            }
+            "pg_stat_progress_create_index" => {
+                let p = self.storage.indexes.progress();
+                let ld = |a: &std::sync::atomic::AtomicU64| {
+                    a.load(std::sync::atomic::Ordering::Relaxed) as i64
+                };
+                Cols::new()
+                    .i32("pid", p.iter().map(|b| b.pid).collect())
+                    .text("datname", p.iter().map(|_| s("postgres")).collect())
+                    .oid(
+                        "relid",
+                        p.iter().map(|b| TABLE_OID_BASE + b.table_id as u32).collect(),
+                    )
+                    .oid(
+                        "index_relid",
+                        p.iter().map(|b| TABLE_OID_BASE + b.index_id as u32).collect(),
+                    )
+                    .text("command", p.iter().map(|b| s(b.command)).collect())
+                    .text("phase", p.iter().map(|b| s(&b.phase.lock())).collect())
+                    .i64("tuples_total", p.iter().map(|b| ld(&b.tuples_total)).collect())
+                    .i64("tuples_done", p.iter().map(|b| ld(&b.tuples_done)).collect())
+                    .i64(
+                        "partitions_total",
+                        p.iter().map(|b| ld(&b.segments_total)).collect(),
+                    )
+                    .i64(
+                        "partitions_done",
+                        p.iter().map(|b| ld(&b.segments_done)).collect(),
+                    )
+                    .table()?
+            }
             "pg_description" => Cols::new()
                 .oid("objoid", vec![])
                 .oid("classoid", vec![])

@@ -26,6 +26,7 @@ use sqlparser::ast::{Expr, Statement, Value};
 
 use crate::engine::Engine;
 use crate::error::{QuiverError, Result};
+use crate::planner::ann_rule::AnnRule;
 use crate::planner::operators::VectorOperatorPlanner;
 use crate::planner::pg_catalog::PgCatalog;
 use crate::planner::settings::Settings;
@@ -94,6 +95,8 @@ pub struct Session {
     /// Statement-scoped tables (`excluded`, RETURNING input) visible to `dml_state`.
     pub(crate) temp_tables:
         Arc<Mutex<HashMap<String, Arc<dyn datafusion::catalog::TableProvider>>>>,
+    /// NOTICE messages raised by the current statement, sent before its result.
+    notices: Vec<String>,
 }
 
 impl Session {
@@ -137,7 +140,18 @@ impl Session {
             settings,
             status: TxnStatus::Idle,
             temp_tables,
+            notices: Vec::new(),
         })
+    }
+
+    /// Queues a NOTICE for the client.
+    pub fn notice(&mut self, message: &str) {
+        self.notices.push(message.to_string());
+    }
+
+    /// The NOTICEs raised since the last call.
+    pub fn take_notices(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notices)
     }
 
     pub fn status(&self) -> TxnStatus {
@@ -540,7 +554,8 @@ fn build_state(
     let mut builder = SessionStateBuilder::new()
         .with_config(config)
         .with_default_features()
-        .with_catalog_list(Arc::new(catalogs));
+        .with_catalog_list(Arc::new(catalogs))
+        .with_physical_optimizer_rule(Arc::new(AnnRule::new(settings.clone())));
     let mut all_udfs: Vec<Arc<ScalarUDF>> = engine.udfs.clone();
     all_udfs.extend(session_udfs.iter().cloned());
     let ours: Arc<dyn datafusion::logical_expr::planner::ExprPlanner> =

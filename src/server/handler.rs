@@ -22,7 +22,7 @@ use pgwire::api::{
     ClientInfo, ClientPortalStore, ConnectionManager, PgWireConnectionState, PidSecretKeyGenerator,
     RandomPidSecretKeyGenerator, Type,
 };
-use pgwire::error::{PgWireError, PgWireResult};
+use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::copy::{CopyData, CopyDone, CopyFail};
 use pgwire::messages::response::CommandComplete;
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
@@ -149,6 +149,21 @@ impl Connection {
     }
 }
 
+/// Sends the NOTICEs a statement raised (before its result, as PostgreSQL does).
+async fn send_notices<C>(client: &mut C, session: &mut Session) -> PgWireResult<()>
+where
+    C: Sink<PgWireBackendMessage> + Unpin + Send,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+{
+    for message in session.take_notices() {
+        let info = ErrorInfo::new("NOTICE".into(), "00000".into(), message);
+        client
+            .send(PgWireBackendMessage::NoticeResponse(info.into()))
+            .await?;
+    }
+    Ok(())
+}
+
 // ---- startup --------------------------------------------------------------------------------
 
 struct Parameters;
@@ -241,7 +256,9 @@ impl SimpleQueryHandler for Handler {
         let mut out = Vec::with_capacity(stmts.len());
         for stmt in stmts {
             let before = session.status();
-            match session.run_statement(stmt).await {
+            let result = session.run_statement(stmt).await;
+            send_notices(client, session).await?;
+            match result {
                 Ok(o) => {
                     let is_copy_in = matches!(o, Output::CopyIn(_));
                     let after = session.status();
@@ -382,7 +399,9 @@ impl ExtendedQueryHandler for Handler {
             }
         }
         let before = session.status();
-        match session.execute(&prepared, values).await {
+        let result = session.execute(&prepared, values).await;
+        send_notices(client, session).await?;
+        match result {
             Ok(out) => {
                 let after = session.status();
                 Ok(self

@@ -43,6 +43,9 @@ pub struct UniqueConstraint {
 /// layer; the definition here is what DDL, the planner and `pg_indexes` read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IndexDef {
+    /// Object id (shared with tables' id space; 0 in records from before indexes had one).
+    #[serde(default)]
+    pub id: u64,
     pub name: String,
     /// Access method: `btree`, `hash`, `hnsw`, `ivfflat`, ...
     pub method: String,

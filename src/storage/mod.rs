@@ -9,9 +9,11 @@ pub mod catalog;
 pub mod kv;
 pub mod migrate;
 pub mod provider;
+pub mod scan;
 pub mod segment;
 pub mod txn;
 pub mod unique;
+pub mod vindex;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -23,11 +25,12 @@ use arrow::datatypes::SchemaRef;
 use parking_lot::{Mutex, RwLock};
 
 use crate::error::{QuiverError, Result};
-use catalog::{ExtensionDef, SegmentMeta, SequenceDef, TableDef, ROW_ID};
+use catalog::{ExtensionDef, IndexDef, SegmentMeta, SequenceDef, TableDef, ROW_ID};
 use kv::{Kv, CF_DELETES, CF_ROWS};
 use segment::{SealedSegment, SegmentRef};
 use txn::TxnWrites;
 use unique::UniqueIndex;
+use vindex::IndexStore;
 
 /// Storage-level options.
 #[derive(Debug, Clone)]
@@ -131,6 +134,8 @@ pub struct Storage {
     commit_lock: Mutex<()>,
     /// Bumped by every DDL so that prepared plans know to plan again.
     catalog_version: AtomicU64,
+    /// Per-segment vector indexes.
+    pub indexes: Arc<IndexStore>,
 }
 
 impl Storage {
@@ -215,6 +220,7 @@ impl Storage {
             next_row_id: AtomicU64::new(max_row_id + 1),
             commit_lock: Mutex::new(()),
             catalog_version: AtomicU64::new(1),
+            indexes: Arc::new(IndexStore::default()),
         })
     }
 
@@ -357,6 +363,10 @@ impl Storage {
             .write()
             .remove(&(def.schema.clone(), def.name.clone()));
         self.tables.write().remove(&id);
+        self.indexes.forget_table(id);
+        for i in &def.indexes {
+            self.indexes.forget(i.id);
+        }
         let _ = std::fs::remove_dir_all(self.segment_dir(id));
         Ok(())
     }
@@ -381,8 +391,9 @@ impl Storage {
         t.growing_rows = 0;
         t.deleted = Arc::new(HashSet::new());
         t.unique = None;
+        self.indexes.forget_table(id);
         for p in old {
-            let _ = std::fs::remove_file(p);
+            remove_segment_files(&p);
         }
         Ok(())
     }
@@ -398,6 +409,64 @@ impl Storage {
         b.commit()?;
         self.bump_catalog();
         let mut t = t.write();
+        t.def = Arc::new(def);
+        t.unique = None;
+        Ok(())
+    }
+
+    /// Records a new index on a table, giving it an object id; returns the definition stored.
+    pub fn add_index(&self, table_id: u64, mut idx: IndexDef) -> Result<IndexDef> {
+        let _g = self.commit_lock.lock();
+        let Some(t) = self.table(table_id) else {
+            return Err(QuiverError::UndefinedTable(idx.name.clone()));
+        };
+        idx.id = self.next_table_id.fetch_add(1, Ordering::SeqCst);
+        let mut def = (*t.read().def).clone();
+        def.indexes.push(idx.clone());
+        let mut b = self.kv.batch();
+        b.put_meta(&table_meta_key(def.id), &to_json(&def)?)?;
+        b.put_meta("next_table_id", (idx.id + 1).to_string().as_bytes())?;
+        b.commit()?;
+        self.bump_catalog();
+        let mut t = t.write();
+        t.def = Arc::new(def);
+        t.unique = None;
+        Ok(idx)
+    }
+
+    /// Finds an index by name: (table id, definition).
+    pub fn find_index(&self, schema: &str, name: &str) -> Option<(u64, IndexDef)> {
+        self.table_defs()
+            .into_iter()
+            .filter(|t| t.schema == schema)
+            .find_map(|t| {
+                t.indexes
+                    .iter()
+                    .find(|i| i.name == name)
+                    .map(|i| (t.id, i.clone()))
+            })
+    }
+
+    /// Drops an index: the catalog entry, then its files (best effort).
+    pub fn drop_index(&self, table_id: u64, index_name: &str) -> Result<()> {
+        let _g = self.commit_lock.lock();
+        let Some(t) = self.table(table_id) else {
+            return Ok(());
+        };
+        let mut def = (*t.read().def).clone();
+        let Some(pos) = def.indexes.iter().position(|i| i.name == index_name) else {
+            return Ok(());
+        };
+        let idx = def.indexes.remove(pos);
+        let mut b = self.kv.batch();
+        b.put_meta(&table_meta_key(def.id), &to_json(&def)?)?;
+        b.commit()?;
+        self.bump_catalog();
+        let mut t = t.write();
+        self.indexes.forget(idx.id);
+        for seg in &t.sealed {
+            remove_index_files(seg, idx.id);
+        }
         t.def = Arc::new(def);
         t.unique = None;
         Ok(())
@@ -664,11 +733,15 @@ impl Storage {
         }
         b.commit()?;
         if let Some(m) = &meta {
-            st.sealed.push(Arc::new(SealedSegment::new(
-                m.clone(),
-                &self.segment_dir(table_id),
-            )));
+            let seg = Arc::new(SealedSegment::new(m.clone(), &self.segment_dir(table_id)));
+            st.sealed.push(seg.clone());
             tracing::info!(table = %def.name, segment = m.id, rows = m.rows, "sealed segment");
+            for idx in &def.indexes {
+                if let Some(spec) = vindex::vector_spec(idx, &def) {
+                    self.indexes
+                        .schedule(table_id, seg.clone(), spec, schema.clone());
+                }
+            }
         }
         if !dead_markers.is_empty() {
             let d = Arc::make_mut(&mut st.deleted);
@@ -689,6 +762,37 @@ impl Storage {
             self.seal(id)?;
         }
         Ok(())
+    }
+}
+
+/// Removes a segment file and the index files built for it (`s<id>.*`).
+fn remove_segment_files(segment: &Path) {
+    let _ = std::fs::remove_file(segment);
+    let (Some(dir), Some(stem)) = (segment.parent(), segment.file_stem()) else {
+        return;
+    };
+    let prefix = format!("{}.", stem.to_string_lossy());
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with(&prefix) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+}
+
+/// Removes the files of one index of a segment (`s<segment>.x<index>.*`).
+fn remove_index_files(seg: &SegmentRef, index_id: u64) {
+    let Some(dir) = seg.path.parent() else {
+        return;
+    };
+    let prefix = format!("s{}.x{}.", seg.meta.id, index_id);
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with(&prefix) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
     }
 }
 

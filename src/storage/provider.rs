@@ -14,7 +14,6 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use async_trait::async_trait;
 use datafusion::catalog::SchemaProvider;
 use datafusion::catalog::{Session, TableProvider};
-use datafusion::datasource::memory::MemorySourceConfig;
 use datafusion::datasource::TableType;
 use datafusion::error::{DataFusionError, Result as DfResult};
 use datafusion::logical_expr::Expr;
@@ -22,6 +21,7 @@ use datafusion::physical_plan::ExecutionPlan;
 use parking_lot::Mutex;
 
 use crate::storage::catalog::{TableDef, ROW_ID};
+use crate::storage::scan::{QuiverScanExec, ScanSource};
 use crate::storage::txn::TxnWrites;
 use crate::storage::Storage;
 
@@ -145,27 +145,31 @@ impl QuiverTable {
         }
     }
 
-    /// The live rows this session sees, as batches of `full_schema`.
-    pub fn live_batches(&self) -> crate::error::Result<Vec<RecordBatch>> {
-        let snap = self
+    /// What a scan of this table reads now: the committed snapshot and this session's writes.
+    pub fn scan_source(&self) -> crate::error::Result<ScanSource> {
+        let snapshot = self
             .storage
             .snapshot(self.def.id)
             .ok_or_else(|| crate::error::QuiverError::UndefinedTable(self.def.name.clone()))?;
-        let (extra, deleted) = {
+        let (extra_inserts, extra_deleted) = {
             let txn = self.txn.lock();
             match txn.tables.get(&self.def.id) {
                 Some(tw) => (tw.inserts.clone(), Some(tw.deletes.clone())),
                 None => (vec![], None),
             }
         };
-        let batches = snap.live_batches(&extra, deleted.as_ref())?;
-        batches
-            .into_iter()
-            .map(|b| {
-                RecordBatch::try_new(self.full_schema.clone(), b.columns().to_vec())
-                    .map_err(crate::error::QuiverError::from)
-            })
-            .collect()
+        Ok(ScanSource {
+            storage: self.storage.clone(),
+            snapshot,
+            extra_inserts,
+            extra_deleted,
+            full_schema: self.full_schema.clone(),
+        })
+    }
+
+    /// The live rows this session sees, as batches of `full_schema`.
+    pub fn live_batches(&self) -> crate::error::Result<Vec<RecordBatch>> {
+        self.scan_source()?.live_batches()
     }
 }
 
@@ -192,21 +196,16 @@ impl TableProvider for QuiverTable {
         _filters: &[Expr],
         _limit: Option<usize>,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
-        let batches = self
-            .live_batches()
+        let source = self
+            .scan_source()
             .map_err(|e| DataFusionError::External(Box::new(e)))?;
         let projection = match projection {
-            Some(p) => Some(p.clone()),
-            None if !self.with_row_id => Some((0..self.def.columns.len()).collect()),
-            None => None,
+            Some(p) => p.clone(),
+            None if !self.with_row_id => (0..self.def.columns.len()).collect(),
+            None => (0..self.full_schema.fields().len()).collect(),
         };
         // One partition keeps rows in insertion order (what PostgreSQL users see from a heap
         // scan); operators above still parallelise by hash repartitioning.
-        let partitions = vec![batches];
-        Ok(MemorySourceConfig::try_new_exec(
-            &partitions,
-            self.full_schema.clone(),
-            projection,
-        )?)
+        Ok(Arc::new(QuiverScanExec::try_new(source, projection)?))
     }
 }

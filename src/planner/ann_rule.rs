@@ -1,0 +1,352 @@
+//! The ANN rewrite: a physical optimizer rule that turns `ORDER BY <distance>(col, const) LIMIT k`
+//! over a table scan into an [`AnnSearchExec`] when `col` has a vector index of the same metric.
+//!
+//! The rule replaces only the scan. Everything above it — the filter, the projection and the
+//! top-k sort — stays, so the final order and distances are computed exactly as without an index;
+//! the ANN operator just hands up a few candidate rows per segment instead of every row. `WHERE`
+//! conjuncts below the sort are given to the operator as a row mask (filtered search), except a
+//! distance bound on the ordering expression itself (`col <-> q < r`): rows within a bound of the
+//! ordering distance are a prefix of the order, so the filter above applies it to the candidates.
+//!
+//! Parameters are bound before physical planning, so a `$1` query vector is a literal here.
+//! `SET enable_indexscan = off` turns the rule off (exact search, the ground truth for recall).
+
+use std::fmt;
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, FixedSizeListArray, Float16Array, Float32Array, ListArray};
+use arrow::array::{RecordBatch, RecordBatchOptions};
+use arrow::datatypes::{DataType, Schema};
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::config::ConfigOptions;
+use datafusion::error::Result as DfResult;
+use datafusion::logical_expr::{ColumnarValue, Operator};
+use datafusion::physical_expr::expressions::{BinaryExpr, Column};
+use datafusion::physical_expr::utils::{collect_columns, conjunction_opt, split_conjunction};
+use datafusion::physical_expr::{PhysicalExpr, ScalarFunctionExpr};
+use datafusion::physical_optimizer::PhysicalOptimizerRule;
+use datafusion::physical_plan::coalesce_partitions::CoalescePartitionsExec;
+use datafusion::physical_plan::coop::CooperativeExec;
+use datafusion::physical_plan::filter::FilterExec;
+use datafusion::physical_plan::projection::ProjectionExec;
+use datafusion::physical_plan::repartition::RepartitionExec;
+use datafusion::physical_plan::sorts::sort::SortExec;
+use datafusion::physical_plan::execution_plan::replace_children_if_necessary;
+use datafusion::physical_plan::ExecutionPlan;
+use parking_lot::Mutex;
+
+use crate::index::{IndexKind, Metric, SearchParams};
+use crate::planner::ann_exec::{AnnQuery, AnnSearchExec};
+use crate::planner::settings::Settings;
+use crate::storage::scan::QuiverScanExec;
+use crate::storage::vindex::{vector_spec, VectorIndexSpec};
+use crate::types::SqlType;
+
+/// The SQL distance functions an index can order by, and their metric.
+pub fn distance_metric(function: &str) -> Option<Metric> {
+    match function {
+        "l2_distance" => Some(Metric::L2),
+        "vector_negative_inner_product" => Some(Metric::InnerProduct),
+        "cosine_distance" => Some(Metric::Cosine),
+        "l1_distance" => Some(Metric::L1),
+        _ => None,
+    }
+}
+
+pub struct AnnRule {
+    settings: Arc<Mutex<Settings>>,
+}
+
+impl AnnRule {
+    pub fn new(settings: Arc<Mutex<Settings>>) -> Self {
+        AnnRule { settings }
+    }
+}
+
+impl fmt::Debug for AnnRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AnnRule")
+    }
+}
+
+impl PhysicalOptimizerRule for AnnRule {
+    fn optimize(
+        &self,
+        plan: Arc<dyn ExecutionPlan>,
+        _config: &ConfigOptions,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let settings = self.settings.lock().clone();
+        if !settings.get_bool("enable_indexscan") {
+            return Ok(plan);
+        }
+        plan.transform_down(|node| {
+            let Some(sort) = node.downcast_ref::<SortExec>() else {
+                return Ok(Transformed::no(node));
+            };
+            match rewrite_sort(sort, &settings)? {
+                Some(input) => {
+                    let new = replace_children_if_necessary(node.clone(), vec![input])?;
+                    Ok(Transformed::yes(new))
+                }
+                None => Ok(Transformed::no(node)),
+            }
+        })
+        .map(|t| t.data)
+    }
+
+    fn name(&self) -> &str {
+        "ann_search"
+    }
+
+    fn schema_check(&self) -> bool {
+        true
+    }
+}
+
+/// A new input for `sort` with its scan replaced by an ANN search, when the sort qualifies.
+fn rewrite_sort(sort: &SortExec, settings: &Settings) -> DfResult<Option<Arc<dyn ExecutionPlan>>> {
+    let Some(k) = sort.fetch() else {
+        return Ok(None);
+    };
+    let first = sort.expr().first();
+    if k == 0 || first.options.descending || first.options.nulls_first {
+        return Ok(None);
+    }
+    // Walk down to the scan, translating the sort key and collecting filters into the schema
+    // of each node's input as we go.
+    let mut key = first.expr.clone();
+    let mut filters: Vec<Arc<dyn PhysicalExpr>> = vec![];
+    let mut chain: Vec<Arc<dyn ExecutionPlan>> = vec![];
+    let mut node = sort.input().clone();
+    let scan = loop {
+        if let Some(scan) = node.downcast_ref::<QuiverScanExec>() {
+            break scan;
+        }
+        let input = if let Some(p) = node.downcast_ref::<ProjectionExec>() {
+            let exprs: Vec<Arc<dyn PhysicalExpr>> =
+                p.expr().iter().map(|e| e.expr.clone()).collect();
+            key = substitute(&key, &exprs)?;
+            filters = filters
+                .iter()
+                .map(|f| substitute(f, &exprs))
+                .collect::<DfResult<_>>()?;
+            p.input().clone()
+        } else if let Some(f) = node.downcast_ref::<FilterExec>() {
+            let input = f.input().clone();
+            if let Some(proj) = f.projection() {
+                let schema = input.schema();
+                let exprs: Vec<Arc<dyn PhysicalExpr>> = proj
+                    .iter()
+                    .map(|&i| {
+                        Arc::new(Column::new(schema.field(i).name(), i)) as Arc<dyn PhysicalExpr>
+                    })
+                    .collect();
+                key = substitute(&key, &exprs)?;
+                filters = filters
+                    .iter()
+                    .map(|f| substitute(f, &exprs))
+                    .collect::<DfResult<_>>()?;
+            }
+            filters.push(f.predicate().clone());
+            input
+        } else if node.is::<RepartitionExec>()
+            || node.is::<CoalescePartitionsExec>()
+            || node.is::<CooperativeExec>()
+        {
+            match node.children().first() {
+                Some(c) => (*c).clone(),
+                None => return Ok(None),
+            }
+        } else {
+            return Ok(None);
+        };
+        chain.push(node.clone());
+        node = input;
+    };
+    let Some((column, metric, query_expr)) = distance_key(&key) else {
+        return Ok(None);
+    };
+    let Some(&table_column) = scan.projection().get(column) else {
+        return Ok(None);
+    };
+    let def = &scan.source().snapshot.def;
+    // The first index on the column with the ordering's metric (hnsw before ivfflat).
+    let mut specs: Vec<VectorIndexSpec> = def
+        .indexes
+        .iter()
+        .filter_map(|i| vector_spec(i, def))
+        .filter(|s| s.column == table_column && s.metric == metric)
+        .collect();
+    specs.sort_by_key(|s| s.kind() != IndexKind::Hnsw);
+    let Some(spec) = specs.into_iter().next() else {
+        return Ok(None);
+    };
+    let col_type = &def.columns[table_column].ty;
+    let Some(query) = constant_vector(&query_expr, col_type)? else {
+        return Ok(None);
+    };
+    if query.len() != spec.dim {
+        // Leave it to the distance function to raise pgvector's dimension error.
+        return Ok(None);
+    }
+    let mask_filters: Vec<Arc<dyn PhysicalExpr>> = filters
+        .iter()
+        .flat_map(|f| split_conjunction(f).into_iter().cloned().collect::<Vec<_>>())
+        .filter(|c| !is_bound_on(c, &key))
+        .collect();
+    let filter = conjunction_opt(mask_filters);
+    let params = search_params(settings, k, spec.kind(), filter.is_some());
+    let ann = AnnQuery {
+        spec,
+        query,
+        k,
+        params,
+        filter,
+    };
+    let mut new: Arc<dyn ExecutionPlan> = Arc::new(AnnSearchExec::try_new(
+        scan.source().clone(),
+        scan.projection().to_vec(),
+        ann,
+    )?);
+    for parent in chain.into_iter().rev() {
+        new = replace_children_if_necessary(parent, vec![new])?;
+    }
+    Ok(Some(new))
+}
+
+fn search_params(settings: &Settings, k: usize, kind: IndexKind, filtered: bool) -> SearchParams {
+    let int = |name: &str, default: i64| {
+        let v = settings.get_i64(name);
+        usize::try_from(if v > 0 { v } else { default }).unwrap_or(1)
+    };
+    let probes = int("ivfflat.probes", 1);
+    let iterative = settings
+        .get("ivfflat.iterative_scan")
+        .is_ok_and(|v| v != "off");
+    SearchParams {
+        k,
+        ef_search: int("hnsw.ef_search", 40),
+        probes,
+        // A filtered IVFFlat search keeps probing lists until it has k rows (the promise of
+        // filtered search); unfiltered, it probes what `ivfflat.probes` says, as pgvector does,
+        // unless iterative scans are on.
+        max_probes: match (kind, filtered, iterative) {
+            (IndexKind::IvfFlat, true, false) => usize::MAX,
+            (IndexKind::IvfFlat, _, true) => int("ivfflat.max_probes", 32768).max(probes),
+            _ => probes,
+        },
+    }
+}
+
+/// `f(Column, constant)` or `f(constant, Column)` for a distance function `f`:
+/// (column index, metric, the constant).
+fn distance_key(key: &Arc<dyn PhysicalExpr>) -> Option<(usize, Metric, Arc<dyn PhysicalExpr>)> {
+    let f = key.downcast_ref::<ScalarFunctionExpr>()?;
+    let metric = distance_metric(f.name())?;
+    let [a, b] = f.args() else {
+        return None;
+    };
+    let (col, constant) = match (a.downcast_ref::<Column>(), b.downcast_ref::<Column>()) {
+        (Some(c), None) => (c, b),
+        (None, Some(c)) => (c, a),
+        _ => return None,
+    };
+    if !collect_columns(constant).is_empty() {
+        return None;
+    }
+    Some((col.index(), metric, constant.clone()))
+}
+
+/// `key < c`, `key <= c`, `c > key`, `c >= key` with a constant `c`.
+fn is_bound_on(conjunct: &Arc<dyn PhysicalExpr>, key: &Arc<dyn PhysicalExpr>) -> bool {
+    let Some(b) = conjunct.downcast_ref::<BinaryExpr>() else {
+        return false;
+    };
+    let constant = |e: &Arc<dyn PhysicalExpr>| collect_columns(e).is_empty();
+    match b.op() {
+        Operator::Lt | Operator::LtEq => b.left().as_ref() == key.as_ref() && constant(b.right()),
+        Operator::Gt | Operator::GtEq => b.right().as_ref() == key.as_ref() && constant(b.left()),
+        _ => false,
+    }
+}
+
+/// Rewrites `e` (over a projection's output) in terms of the projection's input.
+fn substitute(
+    e: &Arc<dyn PhysicalExpr>,
+    exprs: &[Arc<dyn PhysicalExpr>],
+) -> DfResult<Arc<dyn PhysicalExpr>> {
+    e.clone()
+        .transform_down(|x| {
+            if let Some(c) = x.downcast_ref::<Column>() {
+                if let Some(src) = exprs.get(c.index()) {
+                    return Ok(Transformed::new(
+                        src.clone(),
+                        true,
+                        datafusion::common::tree_node::TreeNodeRecursion::Jump,
+                    ));
+                }
+            }
+            Ok(Transformed::no(x))
+        })
+        .map(|t| t.data)
+}
+
+/// Evaluates a column-free expression to a query vector (text or vector literal), as the column's
+/// element type would read it. `None`: NULL or not a vector.
+fn constant_vector(e: &Arc<dyn PhysicalExpr>, ty: &SqlType) -> DfResult<Option<Vec<f32>>> {
+    let batch = RecordBatch::try_new_with_options(
+        Arc::new(Schema::empty()),
+        vec![],
+        &RecordBatchOptions::new().with_row_count(Some(1)),
+    )?;
+    let array: ArrayRef = match e.evaluate(&batch) {
+        Ok(ColumnarValue::Array(a)) => a,
+        Ok(ColumnarValue::Scalar(s)) => s.to_array()?,
+        // An expression that fails here fails at execution too, with its real message.
+        Err(_) => return Ok(None),
+    };
+    if array.is_empty() || array.is_null(0) {
+        return Ok(None);
+    }
+    let text = match array.data_type() {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+            arrow::compute::cast(&array, &DataType::Utf8)
+                .ok()
+                .and_then(|a| {
+                    a.as_any()
+                        .downcast_ref::<arrow::array::StringArray>()
+                        .map(|s| s.value(0).to_string())
+                })
+        }
+        _ => None,
+    };
+    if let Some(t) = text {
+        let parsed = match ty {
+            SqlType::Halfvec(_) => crate::sql::pgvector::parse_halfvec(&t, None)
+                .map(|v| v.iter().map(|x| x.to_f32()).collect()),
+            _ => crate::sql::pgvector::parse_vector(&t, None),
+        };
+        return Ok(parsed.ok());
+    }
+    let values = match array.data_type() {
+        DataType::FixedSizeList(..) => array
+            .as_any()
+            .downcast_ref::<FixedSizeListArray>()
+            .map(|a| a.value(0)),
+        DataType::List(_) => array
+            .as_any()
+            .downcast_ref::<ListArray>()
+            .map(|a| a.value(0)),
+        _ => None,
+    };
+    let Some(values) = values else {
+        return Ok(None);
+    };
+    if let Some(f) = values.as_any().downcast_ref::<Float32Array>() {
+        return Ok(Some(f.values().to_vec()));
+    }
+    if let Some(h) = values.as_any().downcast_ref::<Float16Array>() {
+        return Ok(Some(h.values().iter().map(|v| v.to_f32()).collect()));
+    }
+    Ok(None)
+}

@@ -1,0 +1,181 @@
+//! `QuiverScanExec`: the physical scan of one table — its sealed segments, growing segment and the
+//! transaction's own writes as of planning, minus deleted rows.
+//!
+//! It keeps the snapshot rather than materialised batches, so that the ANN rule
+//! (`planner::ann_rule`) can replace it with an index search over the same snapshot.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::error::{DataFusionError, Result as DfResult};
+use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
+use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::memory::MemoryStream;
+use datafusion::physical_plan::{
+    DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
+};
+
+use crate::storage::{Storage, TableSnapshot};
+
+/// What one scan reads: a table snapshot plus the session's uncommitted writes.
+#[derive(Clone)]
+pub struct ScanSource {
+    pub storage: Arc<Storage>,
+    pub snapshot: TableSnapshot,
+    /// The transaction's own inserts (storage schema).
+    pub extra_inserts: Vec<RecordBatch>,
+    /// The transaction's own deletes.
+    pub extra_deleted: Option<HashSet<u64>>,
+    /// User columns + `__row_id`, with the user-visible field attributes.
+    pub full_schema: SchemaRef,
+}
+
+impl ScanSource {
+    /// All live rows as batches of `full_schema`.
+    pub fn live_batches(&self) -> crate::error::Result<Vec<RecordBatch>> {
+        let batches = self
+            .snapshot
+            .live_batches(&self.extra_inserts, self.extra_deleted.as_ref())?;
+        batches
+            .into_iter()
+            .map(|b| {
+                RecordBatch::try_new(self.full_schema.clone(), b.columns().to_vec())
+                    .map_err(crate::error::QuiverError::from)
+            })
+            .collect()
+    }
+
+    /// Whether a row id is deleted for this scan.
+    pub fn is_deleted(&self, id: u64) -> bool {
+        self.snapshot.deleted.contains(&id)
+            || self.extra_deleted.as_ref().is_some_and(|d| d.contains(&id))
+    }
+
+    pub fn table_name(&self) -> &str {
+        &self.snapshot.def.name
+    }
+}
+
+pub struct QuiverScanExec {
+    source: ScanSource,
+    /// Columns of `full_schema` produced, in order.
+    projection: Vec<usize>,
+    schema: SchemaRef,
+    properties: Arc<PlanProperties>,
+}
+
+impl QuiverScanExec {
+    pub fn try_new(source: ScanSource, projection: Vec<usize>) -> DfResult<Self> {
+        let schema = Arc::new(source.full_schema.project(&projection)?);
+        let properties = Arc::new(scan_properties(schema.clone()));
+        Ok(QuiverScanExec {
+            source,
+            projection,
+            schema,
+            properties,
+        })
+    }
+
+    pub fn source(&self) -> &ScanSource {
+        &self.source
+    }
+
+    pub fn projection(&self) -> &[usize] {
+        &self.projection
+    }
+}
+
+/// One partition, bounded, no known order.
+pub fn scan_properties(schema: SchemaRef) -> PlanProperties {
+    PlanProperties::new(
+        EquivalenceProperties::new(schema),
+        Partitioning::UnknownPartitioning(1),
+        EmissionType::Incremental,
+        Boundedness::Bounded,
+    )
+}
+
+impl fmt::Debug for QuiverScanExec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "QuiverScanExec({})", self.source.table_name())
+    }
+}
+
+impl DisplayAs for QuiverScanExec {
+    fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
+        let cols: Vec<&str> = self
+            .schema
+            .fields()
+            .iter()
+            .map(|f| f.name().as_str())
+            .collect();
+        write!(
+            f,
+            "QuiverScanExec: table={}, projection=[{}], segments={}",
+            self.source.table_name(),
+            cols.join(", "),
+            self.source.snapshot.sealed.len()
+        )
+    }
+}
+
+impl ExecutionPlan for QuiverScanExec {
+    fn name(&self) -> &str {
+        "QuiverScanExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        &self.properties
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![]
+    }
+
+    fn apply_expressions(
+        &self,
+        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> DfResult<TreeNodeRecursion>,
+    ) -> DfResult<TreeNodeRecursion> {
+        Ok(TreeNodeRecursion::Continue)
+    }
+
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        if children.is_empty() {
+            Ok(self)
+        } else {
+            Err(DataFusionError::Internal(
+                "QuiverScanExec has no children".into(),
+            ))
+        }
+    }
+
+    fn execute(
+        &self,
+        partition: usize,
+        _context: Arc<TaskContext>,
+    ) -> DfResult<SendableRecordBatchStream> {
+        if partition != 0 {
+            return Err(DataFusionError::Internal(format!(
+                "QuiverScanExec has one partition, not {}",
+                partition + 1
+            )));
+        }
+        let batches = self
+            .source
+            .live_batches()
+            .map_err(|e| DataFusionError::External(Box::new(e)))?;
+        Ok(Box::pin(MemoryStream::try_new(
+            batches,
+            self.source.full_schema.clone(),
+            Some(self.projection.clone()),
+        )?))
+    }
+}
