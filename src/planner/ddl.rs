@@ -648,6 +648,55 @@ async fn create_index(s: &mut Session, ci: &sqlparser::ast::CreateIndex) -> Resu
     Ok(Output::Command("CREATE INDEX".into()))
 }
 
+/// REINDEX INDEX name / REINDEX TABLE name: rebuilds the vector indexes' segment files (other
+/// index kinds hold no structure of their own to rebuild).
+pub async fn reindex(s: &mut Session, table: bool, name: &str) -> Result<()> {
+    let storage = s.engine.storage.clone();
+    let (table_id, wanted): (u64, Option<String>) = if table {
+        let id = storage
+            .table_id("public", name)
+            .ok_or_else(|| QuiverError::UndefinedTable(name.to_string()))?;
+        (id, None)
+    } else {
+        match storage.find_index("public", name) {
+            Some((id, idx)) => (id, Some(idx.name)),
+            // The unique index behind a constraint: its key map is rebuilt on demand anyway.
+            None if storage
+                .table_defs()
+                .iter()
+                .any(|t| t.constraints.iter().any(|c| c.name == name)) =>
+            {
+                return Ok(())
+            }
+            None => {
+                return Err(QuiverError::UndefinedObject(format!(
+                    "index \"{name}\" does not exist"
+                )))
+            }
+        }
+    };
+    let def = storage
+        .table(table_id)
+        .map(|t| t.read().def.clone())
+        .ok_or_else(|| QuiverError::UndefinedTable(name.to_string()))?;
+    let specs: Vec<VectorIndexSpec> = def
+        .indexes
+        .iter()
+        .filter(|i| wanted.as_ref().is_none_or(|w| *w == i.name))
+        .filter_map(|i| vector_spec(i, &def))
+        .collect();
+    if specs.is_empty() {
+        return Ok(());
+    }
+    storage.seal(table_id)?;
+    for spec in specs {
+        storage.indexes.forget(spec.index_id);
+        storage.indexes.revive(spec.index_id);
+        build_vector_index(s, table_id, spec).await?;
+    }
+    Ok(())
+}
+
 struct BuildGuard {
     cancel: Arc<AtomicBool>,
     store: Arc<IndexStore>,

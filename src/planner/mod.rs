@@ -7,6 +7,7 @@ pub mod ann_rule;
 pub mod copy;
 pub mod ddl;
 pub mod dml;
+pub mod explain;
 pub mod names;
 pub mod operators;
 pub mod pg_catalog;

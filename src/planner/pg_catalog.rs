@@ -572,6 +572,10 @@ impl PgCatalog {
                     )
                     .text("command", p.iter().map(|b| s(b.command)).collect())
                     .text("phase", p.iter().map(|b| s(&b.phase.lock())).collect())
+                    // Segments are quiver's unit of work, not 8 kB blocks; report rows in the
+                    // block columns too so that pgvector's progress query shows a percentage.
+                    .i64("blocks_total", p.iter().map(|b| ld(&b.tuples_total)).collect())
+                    .i64("blocks_done", p.iter().map(|b| ld(&b.tuples_done)).collect())
                     .i64("tuples_total", p.iter().map(|b| ld(&b.tuples_total)).collect())
                     .i64("tuples_done", p.iter().map(|b| ld(&b.tuples_done)).collect())
                     .i64(

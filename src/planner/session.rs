@@ -30,7 +30,7 @@ use crate::planner::ann_rule::AnnRule;
 use crate::planner::operators::VectorOperatorPlanner;
 use crate::planner::pg_catalog::PgCatalog;
 use crate::planner::settings::Settings;
-use crate::planner::{copy, dml, names, session_functions, utility};
+use crate::planner::{copy, dml, explain, names, session_functions, utility};
 use crate::sql::functions::aggregates::VectorAwareAggregate;
 use crate::storage::provider::{QuiverSchema, SharedTxn};
 use crate::storage::txn::TxnWrites;
@@ -178,7 +178,11 @@ impl Session {
             Statement::Query(_) | Statement::Explain { .. } => {
                 let plan = self.plan_query(stmt.clone()).await?;
                 let plan = names::rename_outputs(&stmt, plan)?;
-                let fields = plan.schema().fields().iter().cloned().collect();
+                let fields = if matches!(stmt, Statement::Explain { .. }) {
+                    vec![explain::query_plan_field()]
+                } else {
+                    plan.schema().fields().iter().cloned().collect()
+                };
                 (PreparedKind::Query(plan), Some(fields), limit_hints(&stmt))
             }
             Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) => {
@@ -275,8 +279,13 @@ impl Session {
                 } else {
                     plan.clone()
                 };
-                let fields: Vec<FieldRef> = plan.schema().fields().iter().cloned().collect();
-                let batches = self.run_plan(plan).await?;
+                let mut fields: Vec<FieldRef> =
+                    plan.schema().fields().iter().cloned().collect();
+                let mut batches = self.run_plan(plan).await?;
+                if matches!(prepared.stmt, Statement::Explain { .. }) {
+                    batches = vec![explain::query_plan(&batches)?];
+                    fields = vec![explain::query_plan_field()];
+                }
                 let tag = format!(
                     "SELECT {}",
                     batches.iter().map(|b| b.num_rows()).sum::<usize>()
@@ -311,6 +320,20 @@ impl Session {
             }
         };
         self.execute(&prepared, vec![]).await
+    }
+
+    /// Runs a command sqlparser does not parse; returns its tag.
+    pub async fn run_command(&mut self, cmd: &utility::Command) -> Result<&'static str> {
+        if self.status == TxnStatus::Failed {
+            return Err(QuiverError::InFailedTransaction);
+        }
+        match cmd {
+            utility::Command::Checkpoint => self.engine.storage.checkpoint()?,
+            utility::Command::Reindex { table, name } => {
+                crate::planner::ddl::reindex(self, *table, name).await?
+            }
+        }
+        Ok(cmd.tag())
     }
 
     /// Marks the transaction block failed (an error outside `execute`, e.g. in COPY data).

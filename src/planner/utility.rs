@@ -193,10 +193,98 @@ fn first_words(sql: &str) -> String {
     sql.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
 }
 
-/// `CHECKPOINT` (which sqlparser does not know): seals every growing segment.
-pub fn is_checkpoint(sql: &str) -> bool {
-    sql.trim()
-        .trim_end_matches(';')
-        .trim()
-        .eq_ignore_ascii_case("checkpoint")
+/// Commands sqlparser does not know, recognised before parsing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// `CHECKPOINT`: seals every growing segment.
+    Checkpoint,
+    /// `REINDEX [ ( options ) ] { INDEX | TABLE } [ CONCURRENTLY ] name`: rebuilds vector indexes.
+    Reindex { table: bool, name: String },
+}
+
+impl Command {
+    pub fn tag(&self) -> &'static str {
+        match self {
+            Command::Checkpoint => "CHECKPOINT",
+            Command::Reindex { .. } => "REINDEX",
+        }
+    }
+}
+
+/// Recognises [`Command`]s; `Err` for a malformed REINDEX.
+pub fn command(sql: &str) -> Option<Result<Command>> {
+    let text = sql.trim().trim_end_matches(';').trim();
+    let mut words = text.split_whitespace();
+    let first = words.next()?;
+    if first.eq_ignore_ascii_case("checkpoint") {
+        return (words.next().is_none()).then_some(Ok(Command::Checkpoint));
+    }
+    if !first.eq_ignore_ascii_case("reindex") {
+        return None;
+    }
+    let mut rest: Vec<&str> = words.collect();
+    // Options in parentheses (VERBOSE, CONCURRENTLY, TABLESPACE) change nothing here.
+    if rest.first().is_some_and(|w| w.starts_with('(')) {
+        let close = rest.iter().position(|w| w.ends_with(')'));
+        match close {
+            Some(c) => {
+                rest.drain(..=c);
+            }
+            None => return Some(Err(QuiverError::Syntax("syntax error at end of input".into()))),
+        }
+    }
+    let kind = rest.first().map(|w| w.to_ascii_lowercase());
+    let table = match kind.as_deref() {
+        Some("index") => false,
+        Some("table") => true,
+        Some("schema" | "database" | "system") => {
+            return Some(Err(QuiverError::FeatureNotSupported(
+                "REINDEX SCHEMA, DATABASE and SYSTEM are not supported; reindex a table or an index"
+                    .into(),
+            )))
+        }
+        _ => {
+            return Some(Err(QuiverError::Syntax(format!(
+                "syntax error at or near \"{}\"",
+                rest.first().unwrap_or(&"")
+            ))))
+        }
+    };
+    let mut names = rest[1..].to_vec();
+    if names
+        .first()
+        .is_some_and(|w| w.eq_ignore_ascii_case("concurrently"))
+    {
+        names.remove(0);
+    }
+    let [name] = names.as_slice() else {
+        return Some(Err(QuiverError::Syntax("syntax error at end of input".into())));
+    };
+    // The last part of a possibly schema-qualified name.
+    let last = name.rsplit('.').next().unwrap_or(name);
+    let name = match last.strip_prefix('"').and_then(|n| n.strip_suffix('"')) {
+        Some(quoted) => quoted.replace("\"\"", "\""),
+        None => last.to_ascii_lowercase(),
+    };
+    Some(Ok(Command::Reindex { table, name }))
+}
+
+#[cfg(test)]
+mod command_tests {
+    use super::*;
+
+    #[test]
+    fn recognises_commands() {
+        assert_eq!(command("checkpoint;").unwrap().unwrap(), Command::Checkpoint);
+        assert_eq!(
+            command("REINDEX INDEX CONCURRENTLY Items_Idx").unwrap().unwrap(),
+            Command::Reindex { table: false, name: "items_idx".into() }
+        );
+        assert_eq!(
+            command("reindex (verbose) table public.\"T\"").unwrap().unwrap(),
+            Command::Reindex { table: true, name: "T".into() }
+        );
+        assert!(command("REINDEX foo").unwrap().is_err());
+        assert!(command("SELECT 1").is_none());
+    }
 }

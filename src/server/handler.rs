@@ -32,7 +32,7 @@ use crate::engine::Engine;
 use crate::error::QuiverError;
 use crate::planner::copy::{CopyFormat, CopyLoader};
 use crate::planner::session::{Output, Prepared, Session, TxnStatus};
-use crate::planner::utility::is_checkpoint;
+use crate::planner::utility::{command, Command};
 use crate::server::encode::{field_infos, pg_type, query_response};
 use crate::server::errors::{error_info, to_pgwire};
 use crate::sql::functions::catalog::PG_VERSION;
@@ -51,7 +51,8 @@ pub struct Connection {
 #[derive(Clone, Debug)]
 pub enum QueryStatement {
     Prepared(Arc<Prepared>),
-    Checkpoint,
+    /// A command sqlparser does not know (CHECKPOINT, REINDEX).
+    Command(Command),
 }
 
 pub struct Handler {
@@ -240,10 +241,18 @@ impl SimpleQueryHandler for Handler {
     {
         let mut guard = self.conn.session(client).await?;
         let session = guard.as_mut().expect("session created");
-        if is_checkpoint(query) {
-            return Ok(vec![match session.engine.storage.checkpoint() {
-                Ok(()) => Response::Execution(Tag::new("CHECKPOINT")),
-                Err(e) => Response::Error(Box::new(error_info(&e))),
+        if let Some(cmd) = command(query) {
+            let result = match cmd {
+                Ok(cmd) => session.run_command(&cmd).await,
+                Err(e) => Err(e),
+            };
+            send_notices(client, session).await?;
+            return Ok(vec![match result {
+                Ok(tag) => Response::Execution(Tag::new(tag)),
+                Err(e) => {
+                    session.fail_block();
+                    Response::Error(Box::new(error_info(&e)))
+                }
             }]);
         }
         let stmts = match session.parse(query) {
@@ -296,8 +305,8 @@ impl QueryParser for StatementParser {
     where
         C: ClientInfo + Unpin + Send + Sync,
     {
-        if is_checkpoint(sql) {
-            return Ok(Some(QueryStatement::Checkpoint));
+        if let Some(cmd) = command(sql) {
+            return cmd.map(|c| Some(QueryStatement::Command(c))).map_err(to_pgwire);
         }
         let mut guard = self.conn.session(client).await?;
         let session = guard.as_mut().expect("session created");
@@ -332,7 +341,7 @@ impl QueryParser for StatementParser {
     fn get_parameter_types(&self, stmt: &QueryStatement) -> PgWireResult<Vec<Type>> {
         Ok(match stmt {
             QueryStatement::Prepared(p) => p.param_types.iter().map(pg_type).collect(),
-            QueryStatement::Checkpoint => vec![],
+            QueryStatement::Command(_) => vec![],
         })
     }
 
@@ -346,7 +355,7 @@ impl QueryParser for StatementParser {
                 Some(f) => field_infos(f, format.unwrap_or(&Format::UnifiedText)),
                 None => vec![],
             },
-            QueryStatement::Checkpoint => vec![],
+            QueryStatement::Command(_) => vec![],
         })
     }
 }
@@ -375,9 +384,11 @@ impl ExtendedQueryHandler for Handler {
         let mut guard = self.conn.session(client).await?;
         let session = guard.as_mut().expect("session created");
         let prepared = match &portal.statement.statement {
-            QueryStatement::Checkpoint => {
-                session.engine.storage.checkpoint().map_err(to_pgwire)?;
-                return Ok(Response::Execution(Tag::new("CHECKPOINT")));
+            QueryStatement::Command(cmd) => {
+                let result = session.run_command(cmd).await;
+                send_notices(client, session).await?;
+                let tag = result.map_err(to_pgwire)?;
+                return Ok(Response::Execution(Tag::new(tag)));
             }
             QueryStatement::Prepared(p) => p.clone(),
         };

@@ -172,9 +172,10 @@ impl ExecutionPlan for QuiverScanExec {
             .source
             .live_batches()
             .map_err(|e| DataFusionError::External(Box::new(e)))?;
+        // The stream's schema is its output's: the projected one.
         Ok(Box::pin(MemoryStream::try_new(
             batches,
-            self.source.full_schema.clone(),
+            self.schema.clone(),
             Some(self.projection.clone()),
         )?))
     }

@@ -321,7 +321,15 @@ impl IndexStore {
         let ix = index::build(spec.params, spec.metric, vectors, build_threads(), progress)
             .map_err(index_error)?;
         let path = index_path(seg, spec);
+        // A DROP INDEX during the build: leave no file behind.
+        if self.dropped.lock().contains(&spec.index_id) {
+            return Err(QuiverError::QueryCanceled);
+        }
         write_index_file(&path, ix.as_ref())?;
+        if self.dropped.lock().contains(&spec.index_id) {
+            let _ = std::fs::remove_file(&path);
+            return Err(QuiverError::QueryCanceled);
+        }
         let ix: Arc<dyn VectorIndex> = Arc::from(ix);
         self.loaded
             .lock()

@@ -8,6 +8,7 @@ mod common;
 mod pgvec;
 mod util;
 
+mod ann;
 mod binary_results;
 mod clients;
 mod concurrency;

@@ -21,7 +21,7 @@ use std::sync::Mutex;
 
 use super::rows::Rows;
 use super::search::{greedy, search_layer, Cand, Graph, Scratch};
-use super::space::Space;
+use super::space::{Elem, Space};
 use crate::index::{IndexError, Progress, SearchStats};
 
 /// Levels above this are not drawn (unreachable in practice: it takes a probability of
@@ -35,7 +35,9 @@ const PROGRESS_EVERY: usize = 1000;
 /// The level of the node at `pos`: `floor(-ln(U) * mL)`, `U` uniform in (0, 1] from a
 /// splitmix64 hash of the position.
 pub(super) fn draw_level(pos: usize, ml: f64) -> u8 {
-    let mut z = (pos as u64).wrapping_add(0x9e37_79b9_7f4a_7c15).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let mut z = (pos as u64)
+        .wrapping_add(0x9e37_79b9_7f4a_7c15)
+        .wrapping_mul(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^= z >> 31;
@@ -63,11 +65,11 @@ pub(super) fn upper_offsets(levels: &[u8], m: usize) -> Option<(Vec<usize>, usiz
 }
 
 /// The graph under construction.
-pub(super) struct Builder<'a> {
+pub(super) struct Builder<'a, T> {
     pub space: Space,
     pub m: usize,
     pub ef_construction: usize,
-    pub vectors: &'a Rows,
+    pub vectors: &'a Rows<T>,
     pub levels: &'a [u8],
     pub upper_off: &'a [usize],
     pub layer0: Vec<AtomicU32>,
@@ -77,14 +79,16 @@ pub(super) struct Builder<'a> {
     entry: Mutex<Option<(u32, usize)>>,
 }
 
-impl Graph for Builder<'_> {
+impl<T: Elem> Graph for Builder<'_, T> {
+    type Elem = T;
+
     #[inline(always)]
     fn space(&self) -> Space {
         self.space
     }
 
     #[inline(always)]
-    fn vector(&self, id: u32) -> &[f32] {
+    fn vector(&self, id: u32) -> &[T] {
         self.vectors.get(id)
     }
 
@@ -103,14 +107,20 @@ impl Graph for Builder<'_> {
     fn prefetch(&self, id: u32, lines: usize) {
         self.vectors.prefetch(id, lines);
     }
+
+    #[inline(always)]
+    fn prefetch_links(&self, id: u32, level: usize) {
+        let list = self.list(id, level);
+        super::search::prefetch_bytes(list.as_ptr() as *const u8, std::mem::size_of_val(list));
+    }
 }
 
-impl<'a> Builder<'a> {
+impl<'a, T: Elem> Builder<'a, T> {
     pub(super) fn new(
         space: Space,
         m: usize,
         ef_construction: usize,
-        vectors: &'a Rows,
+        vectors: &'a Rows<T>,
         levels: &'a [u8],
         upper_off: &'a [usize],
         upper_len: usize,
@@ -130,9 +140,13 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// The entry point and its level once the build is over.
-    pub(super) fn entry_point(&self) -> Option<(u32, usize)> {
-        *self.entry.lock().unwrap_or_else(|e| e.into_inner())
+    /// The finished graph: entry point and level, layer 0, upper layers.
+    pub(super) fn finish(self) -> (Option<(u32, usize)>, Vec<u32>, Vec<u32>) {
+        let entry = self.entry.into_inner().unwrap_or_else(|e| e.into_inner());
+        // Atomics and plain integers share a layout: these collects run in place.
+        let layer0 = self.layer0.into_iter().map(AtomicU32::into_inner).collect();
+        let upper = self.upper.into_iter().map(AtomicU32::into_inner).collect();
+        (entry, layer0, upper)
     }
 
     /// Maximum neighbours at `level`.
@@ -193,7 +207,7 @@ impl<'a> Builder<'a> {
                 let Some(&pos) = order.get(i) else { return };
                 self.insert(pos, &mut s, &mut tmp);
                 let d = done.fetch_add(1, Relaxed) + 1;
-                if d % PROGRESS_EVERY == 0 && !progress(d) {
+                if d.is_multiple_of(PROGRESS_EVERY) && !progress(d) {
                     cancel.store(true, Relaxed);
                 }
             }
@@ -213,7 +227,7 @@ impl<'a> Builder<'a> {
             return Err(IndexError::Canceled);
         }
         let d = done.load(Relaxed);
-        if d % PROGRESS_EVERY != 0 && !progress(d) {
+        if !d.is_multiple_of(PROGRESS_EVERY) && !progress(d) {
             return Err(IndexError::Canceled);
         }
         Ok(())
@@ -238,7 +252,7 @@ impl<'a> Builder<'a> {
         let qv = self.vector(q);
         let mut stats = SearchStats::default();
         let mut cur = Cand {
-            dist: self.space.dist(qv, self.vector(ep)),
+            dist: T::dist(self.space, qv, self.vector(ep)),
             id: ep,
         };
         for l in (level + 1..=top).rev() {
@@ -252,8 +266,16 @@ impl<'a> Builder<'a> {
             for e in &entries {
                 s.visited.insert(e.id);
             }
-            search_layer(self, qv, &entries, self.ef_construction, l, None, s, &mut stats);
-            DBG[0].fetch_add(stats.distance_computations as usize, Relaxed); stats = SearchStats::default();
+            search_layer(
+                self,
+                qv,
+                &entries,
+                self.ef_construction,
+                l,
+                None,
+                s,
+                &mut stats,
+            );
             tmp.clear();
             tmp.extend(s.w.drain());
             tmp.sort_unstable();
@@ -283,7 +305,7 @@ impl<'a> Builder<'a> {
             let cv = self.vector(c.id);
             if out
                 .iter()
-                .all(|r| { DBG[1].fetch_add(1, Relaxed); self.space.dist(cv, self.vector(r.id)) >= c.dist })
+                .all(|r| T::dist(self.space, cv, self.vector(r.id)) >= c.dist)
             {
                 out.push(c);
             }
@@ -338,16 +360,18 @@ impl<'a> Builder<'a> {
             // Full: re-select among the old neighbours and q, by distance to e.
             let ev = self.vector(e);
             pool.clear();
-            pool.push(Cand { dist: c.dist, id: q });
+            pool.push(Cand {
+                dist: c.dist,
+                id: q,
+            });
             for a in &slots[..len] {
                 let id = a.load(Relaxed);
                 pool.push(Cand {
-                    dist: self.space.dist(ev, self.vector(id)),
+                    dist: T::dist(self.space, ev, self.vector(id)),
                     id,
                 });
             }
             pool.sort_unstable();
-            DBG[2].fetch_add(len, Relaxed); DBG[3].fetch_add(1, Relaxed);
             self.select(&pool, cap, &mut kept);
             for (a, k) in slots.iter().zip(&kept) {
                 a.store(k.id, Relaxed);
@@ -356,5 +380,3 @@ impl<'a> Builder<'a> {
         }
     }
 }
-
-pub static DBG: [AtomicUsize; 4] = [AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0)];

@@ -225,7 +225,10 @@ impl<'a> Reader<'a> {
         }
         let min = magic.len() + 4 + 8;
         if bytes.len() < min {
-            return Err(corrupt(format!("{what} index file truncated ({} bytes)", bytes.len())));
+            return Err(corrupt(format!(
+                "{what} index file truncated ({} bytes)",
+                bytes.len()
+            )));
         }
         let (body, sum) = bytes.split_at(bytes.len() - 8);
         let mut stored = [0u8; 8];
@@ -292,9 +295,9 @@ impl<'a> Reader<'a> {
     }
 
     fn array_bytes(&mut self, n: usize, width: usize, field: &str) -> Result<&'a [u8], IndexError> {
-        let len = n.checked_mul(width).ok_or_else(|| {
-            corrupt(format!("{} index: {field} length {n} overflows", self.what))
-        })?;
+        let len = n
+            .checked_mul(width)
+            .ok_or_else(|| corrupt(format!("{} index: {field} length {n} overflows", self.what)))?;
         self.take(len, field)
     }
 
@@ -304,8 +307,7 @@ impl<'a> Reader<'a> {
 
     pub(crate) fn u32s(&mut self, n: usize, field: &str) -> Result<Vec<u32>, IndexError> {
         let b = self.array_bytes(n, 4, field)?;
-        Ok(b
-            .chunks_exact(4)
+        Ok(b.chunks_exact(4)
             .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect())
     }

@@ -15,6 +15,8 @@
 
 use std::borrow::Cow;
 
+use half::f16;
+
 use crate::index::metric::{self, Metric};
 use crate::index::IndexError;
 
@@ -108,6 +110,31 @@ pub(crate) fn normalize(v: &mut [f32]) {
         let inv = 1.0 / n;
         for x in v {
             *x = (f64::from(*x) * inv) as f32;
+        }
+    }
+}
+
+/// A stored vector component type: `f32`, or `f16` for the half-size copy some builds walk.
+pub(crate) trait Elem: Copy + Default + Send + Sync + 'static {
+    /// The internal distance of `space` between two prepared vectors.
+    fn dist(space: Space, a: &[Self], b: &[Self]) -> f32;
+}
+
+impl Elem for f32 {
+    #[inline(always)]
+    fn dist(space: Space, a: &[f32], b: &[f32]) -> f32 {
+        space.dist(a, b)
+    }
+}
+
+impl Elem for f16 {
+    #[inline(always)]
+    fn dist(space: Space, a: &[f16], b: &[f16]) -> f32 {
+        match space {
+            Space::L2 => metric::l2_squared_f16(a, b),
+            Space::InnerProduct => -metric::dot_f16(a, b),
+            Space::Cosine => 1.0 - metric::dot_f16(a, b),
+            Space::L1 => metric::l1_f16(a, b),
         }
     }
 }
