@@ -309,7 +309,9 @@ mod tests {
         m.remove(5);
         assert_eq!(m.count(), 129);
         assert!(!m.contains(5));
-        let v: Vec<u32> = RowMask::from_bools([false, true, true, false]).iter().collect();
+        let v: Vec<u32> = RowMask::from_bools([false, true, true, false])
+            .iter()
+            .collect();
         assert_eq!(v, vec![1, 2]);
         assert_eq!(RowMask::none(10).iter().count(), 0);
     }

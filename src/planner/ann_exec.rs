@@ -47,7 +47,9 @@ pub struct AnnQuery {
 /// Below this many allowed rows in a segment, rank them exactly instead of walking the index: a
 /// graph walk under a very selective mask visits most of the graph anyway.
 fn exact_threshold(rows: usize, params: &SearchParams) -> usize {
-    (rows / 50).max(params.ef_search.max(params.k) * 8).max(1_000)
+    (rows / 50)
+        .max(params.ef_search.max(params.k) * 8)
+        .max(1_000)
 }
 
 pub struct AnnSearchExec {
@@ -227,9 +229,7 @@ struct Report {
 impl Report {
     fn record(&self, metrics: &ExecutionPlanMetricsSet, partition: usize) {
         let c = |name: &'static str, v: usize| {
-            MetricBuilder::new(metrics)
-                .counter(name, partition)
-                .add(v);
+            MetricBuilder::new(metrics).counter(name, partition).add(v);
         };
         c("segments_searched_by_index", self.segments_index);
         c("segments_searched_exactly", self.segments_exact);
@@ -290,16 +290,11 @@ fn search(
         let positions: Vec<u32> = match index {
             Some(ix) => {
                 report.segments_index += 1;
-                ix.search(
-                    &ann.query,
-                    &ann.params,
-                    mask.as_ref(),
-                    &mut report.stats,
-                )
-                .map_err(crate::storage::vindex::index_error)?
-                .into_iter()
-                .map(|n| n.pos)
-                .collect()
+                ix.search(&ann.query, &ann.params, mask.as_ref(), &mut report.stats)
+                    .map_err(crate::storage::vindex::index_error)?
+                    .into_iter()
+                    .map(|n| n.pos)
+                    .collect()
             }
             None => {
                 report.segments_exact += 1;
@@ -366,7 +361,10 @@ fn position_of(batches: &[RecordBatch], id: u64) -> Result<Option<u32>> {
         let v = ids.values();
         if let (Some(first), Some(last)) = (v.first(), v.last()) {
             if id >= *first && id <= *last {
-                let i = v.binary_search(&id).ok().or_else(|| v.iter().position(|x| *x == id));
+                let i = v
+                    .binary_search(&id)
+                    .ok()
+                    .or_else(|| v.iter().position(|x| *x == id));
                 return Ok(i.map(|i| (base + i) as u32));
             }
         }
@@ -391,7 +389,9 @@ fn exact(
         let list = col
             .as_any()
             .downcast_ref::<FixedSizeListArray>()
-            .ok_or_else(|| QuiverError::Internal(format!("not a vector column: {}", col.data_type())))?;
+            .ok_or_else(|| {
+                QuiverError::Internal(format!("not a vector column: {}", col.data_type()))
+            })?;
         let values = list.values();
         for i in 0..list.len() {
             let pos = base + i as u32;

@@ -27,11 +27,11 @@ use datafusion::physical_expr::{PhysicalExpr, ScalarFunctionExpr};
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::coalesce_partitions::CoalescePartitionsExec;
 use datafusion::physical_plan::coop::CooperativeExec;
+use datafusion::physical_plan::execution_plan::replace_children_if_necessary;
 use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::projection::ProjectionExec;
 use datafusion::physical_plan::repartition::RepartitionExec;
 use datafusion::physical_plan::sorts::sort::SortExec;
-use datafusion::physical_plan::execution_plan::replace_children_if_necessary;
 use datafusion::physical_plan::ExecutionPlan;
 use parking_lot::Mutex;
 
@@ -191,7 +191,12 @@ fn rewrite_sort(sort: &SortExec, settings: &Settings) -> DfResult<Option<Arc<dyn
     }
     let mask_filters: Vec<Arc<dyn PhysicalExpr>> = filters
         .iter()
-        .flat_map(|f| split_conjunction(f).into_iter().cloned().collect::<Vec<_>>())
+        .flat_map(|f| {
+            split_conjunction(f)
+                .into_iter()
+                .cloned()
+                .collect::<Vec<_>>()
+        })
         .filter(|c| !is_bound_on(c, &key))
         .collect();
     let filter = conjunction_opt(mask_filters);

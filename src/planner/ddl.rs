@@ -6,15 +6,15 @@ use sqlparser::ast::{
 };
 
 use crate::error::{QuiverError, Result};
+use crate::index::BuildParams;
 use crate::planner::session::{Output, Session};
 use crate::storage::catalog::{
     ColumnDef, ExtensionDef, IndexDef, SequenceDef, TableDef, UniqueConstraint,
 };
-use crate::index::BuildParams;
 use crate::storage::vindex::{vector_spec, BuildProgress, IndexStore, VectorIndexSpec};
+use crate::types::SqlType;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use crate::types::SqlType;
 
 /// pgvector's version as `pg_extension` reports it.
 pub const VECTOR_EXTENSION_VERSION: &str = "0.8.1";
@@ -629,7 +629,10 @@ async fn create_index(s: &mut Session, ci: &sqlparser::ast::CreateIndex) -> Resu
     // A vector index covers the rows there are now: seal the growing segment so that they are in
     // segments, then build each segment's index before the command returns, as pgvector does.
     let mut probe = (*def).clone();
-    probe.indexes.push(IndexDef { id: u64::MAX, ..idx.clone() });
+    probe.indexes.push(IndexDef {
+        id: u64::MAX,
+        ..idx.clone()
+    });
     if vector_spec(probe.indexes.last().expect("pushed"), &probe).is_some() {
         storage.seal(def.id)?;
     }
@@ -772,12 +775,8 @@ async fn build_vector_index(s: &mut Session, table_id: u64, spec: VectorIndexSpe
                 };
                 store.build_segment(table_id, seg, &spec, &schema, &cb)?;
                 done_before += seg.meta.rows;
-                progress
-                    .tuples_done
-                    .store(done_before, Ordering::Relaxed);
-                progress
-                    .segments_done
-                    .fetch_add(1, Ordering::Relaxed);
+                progress.tuples_done.store(done_before, Ordering::Relaxed);
+                progress.segments_done.fetch_add(1, Ordering::Relaxed);
                 if seg.meta.rows >= 10_000 {
                     notes.push(format!(
                         "{} index \"{}\": built segment {} of {} ({} rows) in {:.1} s",

@@ -230,7 +230,8 @@ impl Cols {
     }
     fn i64(mut self, name: &str, v: Vec<i64>) -> Self {
         self.fields.push(Field::new(name, DataType::Int64, true));
-        self.arrays.push(Arc::new(arrow::array::Int64Array::from(v)));
+        self.arrays
+            .push(Arc::new(arrow::array::Int64Array::from(v)));
         self
     }
     fn i32(mut self, name: &str, v: Vec<i32>) -> Self {
@@ -346,7 +347,10 @@ impl PgCatalog {
             "pg_class" => {
                 let idx = index_rows(&tables);
                 let n = tables.len() + idx.len();
-                let mut oid: Vec<u32> = tables.iter().map(|t| TABLE_OID_BASE + t.id as u32).collect();
+                let mut oid: Vec<u32> = tables
+                    .iter()
+                    .map(|t| TABLE_OID_BASE + t.id as u32)
+                    .collect();
                 oid.extend(idx.iter().map(|i| i.oid));
                 let mut relname: Vec<Option<String>> =
                     tables.iter().map(|t| Some(t.name.clone())).collect();
@@ -521,8 +525,14 @@ impl PgCatalog {
                 Cols::new()
                     .oid("indexrelid", idx.iter().map(|i| i.oid).collect())
                     .oid("indrelid", idx.iter().map(|i| i.table_oid).collect())
-                    .i16("indnatts", idx.iter().map(|i| i.columns.len() as i16).collect())
-                    .i16("indnkeyatts", idx.iter().map(|i| i.columns.len() as i16).collect())
+                    .i16(
+                        "indnatts",
+                        idx.iter().map(|i| i.columns.len() as i16).collect(),
+                    )
+                    .i16(
+                        "indnkeyatts",
+                        idx.iter().map(|i| i.columns.len() as i16).collect(),
+                    )
                     .bool("indisunique", idx.iter().map(|i| i.unique).collect())
                     .bool("indisprimary", idx.iter().map(|i| i.primary).collect())
                     .bool("indisvalid", vec![true; idx.len()])
@@ -548,10 +558,19 @@ impl PgCatalog {
                 let idx = index_rows(&tables);
                 Cols::new()
                     .text("schemaname", idx.iter().map(|_| s("public")).collect())
-                    .text("tablename", idx.iter().map(|i| Some(i.table.clone())).collect())
-                    .text("indexname", idx.iter().map(|i| Some(i.name.clone())).collect())
+                    .text(
+                        "tablename",
+                        idx.iter().map(|i| Some(i.table.clone())).collect(),
+                    )
+                    .text(
+                        "indexname",
+                        idx.iter().map(|i| Some(i.name.clone())).collect(),
+                    )
                     .text("tablespace", idx.iter().map(|_| None).collect())
-                    .text("indexdef", idx.iter().map(|i| Some(i.def.clone())).collect())
+                    .text(
+                        "indexdef",
+                        idx.iter().map(|i| Some(i.def.clone())).collect(),
+                    )
                     .table()?
             }
             "pg_stat_progress_create_index" => {
@@ -564,20 +583,36 @@ impl PgCatalog {
                     .text("datname", p.iter().map(|_| s("postgres")).collect())
                     .oid(
                         "relid",
-                        p.iter().map(|b| TABLE_OID_BASE + b.table_id as u32).collect(),
+                        p.iter()
+                            .map(|b| TABLE_OID_BASE + b.table_id as u32)
+                            .collect(),
                     )
                     .oid(
                         "index_relid",
-                        p.iter().map(|b| TABLE_OID_BASE + b.index_id as u32).collect(),
+                        p.iter()
+                            .map(|b| TABLE_OID_BASE + b.index_id as u32)
+                            .collect(),
                     )
                     .text("command", p.iter().map(|b| s(b.command)).collect())
                     .text("phase", p.iter().map(|b| s(&b.phase.lock())).collect())
                     // Segments are quiver's unit of work, not 8 kB blocks; report rows in the
                     // block columns too so that pgvector's progress query shows a percentage.
-                    .i64("blocks_total", p.iter().map(|b| ld(&b.tuples_total)).collect())
-                    .i64("blocks_done", p.iter().map(|b| ld(&b.tuples_done)).collect())
-                    .i64("tuples_total", p.iter().map(|b| ld(&b.tuples_total)).collect())
-                    .i64("tuples_done", p.iter().map(|b| ld(&b.tuples_done)).collect())
+                    .i64(
+                        "blocks_total",
+                        p.iter().map(|b| ld(&b.tuples_total)).collect(),
+                    )
+                    .i64(
+                        "blocks_done",
+                        p.iter().map(|b| ld(&b.tuples_done)).collect(),
+                    )
+                    .i64(
+                        "tuples_total",
+                        p.iter().map(|b| ld(&b.tuples_total)).collect(),
+                    )
+                    .i64(
+                        "tuples_done",
+                        p.iter().map(|b| ld(&b.tuples_done)).collect(),
+                    )
                     .i64(
                         "partitions_total",
                         p.iter().map(|b| ld(&b.segments_total)).collect(),

@@ -79,6 +79,11 @@ pub struct Prepared {
     /// Row description; `None` for statements that return no rows.
     pub fields: Option<Vec<FieldRef>>,
     pub catalog_version: u64,
+    /// A query's logically optimised plan, with its placeholders still unbound: executions bind
+    /// values and go straight to physical planning (where the ANN rule sees them as literals).
+    /// Only for plans whose functions are all immutable, so that nothing folded at prepare time
+    /// (`now()`, `current_setting(...)`) would differ at execution.
+    pub optimized: Option<LogicalPlan>,
 }
 
 pub struct Session {
@@ -228,6 +233,24 @@ impl Session {
             param_types.push(ty);
             param_targets.push(target);
         }
+        let optimized = match &kind {
+            // `LIMIT $n` must be folded by the optimiser once bound: those plans optimise per run.
+            PreparedKind::Query(plan)
+                if !matches!(stmt, Statement::Explain { .. })
+                    && limit_hints(&stmt).is_empty()
+                    && only_immutable(plan) =>
+            {
+                match self.state.optimize(plan) {
+                    Ok(p) => Some(p),
+                    Err(e) => {
+                        tracing::debug!(error = %e, "plan not cached: optimising it unbound failed");
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
+        tracing::debug!(cached = optimized.is_some(), "prepared");
         Ok(Prepared {
             stmt,
             kind,
@@ -235,6 +258,7 @@ impl Session {
             param_targets,
             fields,
             catalog_version,
+            optimized,
         })
     }
 
@@ -274,14 +298,26 @@ impl Session {
         let values = ParamValues::List(params.into_iter().map(Into::into).collect());
         match &prepared.kind {
             PreparedKind::Query(plan) => {
-                let plan = if count_placeholders(&prepared.stmt) > 0 {
-                    plan.clone().with_param_values(values)?
-                } else {
-                    plan.clone()
+                let bind = |p: &LogicalPlan| -> Result<LogicalPlan> {
+                    Ok(if count_placeholders(&prepared.stmt) > 0 {
+                        p.clone().with_param_values(values.clone())?
+                    } else {
+                        p.clone()
+                    })
                 };
-                let mut fields: Vec<FieldRef> =
-                    plan.schema().fields().iter().cloned().collect();
-                let mut batches = self.run_plan(plan).await?;
+                let mut fields: Vec<FieldRef> = plan.schema().fields().iter().cloned().collect();
+                let mut batches = match &prepared.optimized {
+                    Some(optimized) => {
+                        let bound = bind(optimized)?;
+                        let physical = self
+                            .state
+                            .query_planner()
+                            .create_physical_plan(&bound, &self.state)
+                            .await?;
+                        datafusion::physical_plan::collect(physical, self.state.task_ctx()).await?
+                    }
+                    None => self.run_plan(bind(plan)?).await?,
+                };
                 if matches!(prepared.stmt, Statement::Explain { .. }) {
                     batches = vec![explain::query_plan(&batches)?];
                     fields = vec![explain::query_plan_field()];
@@ -471,6 +507,33 @@ impl Session {
     pub(crate) fn in_block(&self) -> bool {
         self.status != TxnStatus::Idle
     }
+}
+
+/// Whether every function a plan calls is immutable (so optimising it ahead of execution folds
+/// nothing that could change between executions).
+fn only_immutable(plan: &LogicalPlan) -> bool {
+    use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+    use datafusion::logical_expr::{Expr as DfExpr, Volatility};
+    let mut ok = true;
+    let _ = plan.apply_with_subqueries(|node| {
+        node.apply_expressions(|e| {
+            e.apply(|x| {
+                if let DfExpr::ScalarFunction(f) = x {
+                    if f.func.signature().volatility != Volatility::Immutable {
+                        ok = false;
+                        return Ok(TreeNodeRecursion::Stop);
+                    }
+                }
+                Ok(TreeNodeRecursion::Continue)
+            })
+        })?;
+        Ok(if ok {
+            TreeNodeRecursion::Continue
+        } else {
+            TreeNodeRecursion::Stop
+        })
+    });
+    ok
 }
 
 /// The highest `$n` in a statement.

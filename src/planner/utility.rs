@@ -230,7 +230,11 @@ pub fn command(sql: &str) -> Option<Result<Command>> {
             Some(c) => {
                 rest.drain(..=c);
             }
-            None => return Some(Err(QuiverError::Syntax("syntax error at end of input".into()))),
+            None => {
+                return Some(Err(QuiverError::Syntax(
+                    "syntax error at end of input".into(),
+                )))
+            }
         }
     }
     let kind = rest.first().map(|w| w.to_ascii_lowercase());
@@ -258,7 +262,9 @@ pub fn command(sql: &str) -> Option<Result<Command>> {
         names.remove(0);
     }
     let [name] = names.as_slice() else {
-        return Some(Err(QuiverError::Syntax("syntax error at end of input".into())));
+        return Some(Err(QuiverError::Syntax(
+            "syntax error at end of input".into(),
+        )));
     };
     // The last part of a possibly schema-qualified name.
     let last = name.rsplit('.').next().unwrap_or(name);
@@ -275,14 +281,27 @@ mod command_tests {
 
     #[test]
     fn recognises_commands() {
-        assert_eq!(command("checkpoint;").unwrap().unwrap(), Command::Checkpoint);
         assert_eq!(
-            command("REINDEX INDEX CONCURRENTLY Items_Idx").unwrap().unwrap(),
-            Command::Reindex { table: false, name: "items_idx".into() }
+            command("checkpoint;").unwrap().unwrap(),
+            Command::Checkpoint
         );
         assert_eq!(
-            command("reindex (verbose) table public.\"T\"").unwrap().unwrap(),
-            Command::Reindex { table: true, name: "T".into() }
+            command("REINDEX INDEX CONCURRENTLY Items_Idx")
+                .unwrap()
+                .unwrap(),
+            Command::Reindex {
+                table: false,
+                name: "items_idx".into()
+            }
+        );
+        assert_eq!(
+            command("reindex (verbose) table public.\"T\"")
+                .unwrap()
+                .unwrap(),
+            Command::Reindex {
+                table: true,
+                name: "T".into()
+            }
         );
         assert!(command("REINDEX foo").unwrap().is_err());
         assert!(command("SELECT 1").is_none());

@@ -306,7 +306,9 @@ impl QueryParser for StatementParser {
         C: ClientInfo + Unpin + Send + Sync,
     {
         if let Some(cmd) = command(sql) {
-            return cmd.map(|c| Some(QueryStatement::Command(c))).map_err(to_pgwire);
+            return cmd
+                .map(|c| Some(QueryStatement::Command(c)))
+                .map_err(to_pgwire);
         }
         let mut guard = self.conn.session(client).await?;
         let session = guard.as_mut().expect("session created");

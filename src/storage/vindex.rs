@@ -140,9 +140,7 @@ fn push_row(array: &ArrayRef, i: usize, out: &mut Vec<f32>) -> Result<()> {
             .map(|a| a.value(i)),
         _ => None,
     }
-    .ok_or_else(|| {
-        QuiverError::Internal(format!("not a vector column: {}", array.data_type()))
-    })?;
+    .ok_or_else(|| QuiverError::Internal(format!("not a vector column: {}", array.data_type())))?;
     if let Some(f) = values.as_any().downcast_ref::<Float32Array>() {
         out.extend_from_slice(f.values());
     } else if let Some(h) = values.as_any().downcast_ref::<Float16Array>() {

@@ -219,7 +219,10 @@ async fn measure(client: &Client, sql: &str, queries: &[Vec<f32>], literal: &str
 fn literal(q: &[f32]) -> String {
     format!(
         "'[{}]'",
-        q.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(",")
+        q.iter()
+            .map(|v| v.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
     )
 }
 
@@ -314,7 +317,11 @@ async fn ivfflat_recall_at_documented_probes() {
     exec(&client, "SET ivfflat.probes = 20").await;
     let m = measure(&client, &sql, &data.queries, &lit).await;
     eprintln!("ivfflat lists=100 probes=20 recall@{K}: {:.4}", m.recall);
-    assert!(m.recall >= 0.95, "IVFFlat recall@{K} {:.4} < 0.95", m.recall);
+    assert!(
+        m.recall >= 0.95,
+        "IVFFlat recall@{K} {:.4} < 0.95",
+        m.recall
+    );
     assert!(explain(&client, &sql.replace("$1", &lit))
         .await
         .contains("probes=20"));
@@ -387,7 +394,10 @@ async fn index_lifecycle_restart_deletes_and_new_rows() {
         &client,
         &format!(
             "DELETE FROM items WHERE id IN ({})",
-            gone.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
+            gone.iter()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
         ),
     )
     .await;
@@ -423,10 +433,7 @@ fn index_files(data_dir: &std::path::Path) -> Vec<(PathBuf, std::time::SystemTim
             let p = e.path();
             if p.is_dir() {
                 stack.push(p);
-            } else if p
-                .extension()
-                .is_some_and(|x| x == "hnsw" || x == "ivfflat")
-            {
+            } else if p.extension().is_some_and(|x| x == "hnsw" || x == "ivfflat") {
                 let mtime = e
                     .metadata()
                     .and_then(|m| m.modified())

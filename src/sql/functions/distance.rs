@@ -133,8 +133,23 @@ fn eval(f: DistanceFn, args: &[ArrayRef], fields: &[FieldRef], rows: usize) -> R
             }
         })
         .collect();
-    let a = cast_array(&args[0], &types[0], &ty)?;
-    let b = cast_array(&args[1], &types[1], &ty)?;
+    // A column of the operand type is used as it is: its values were validated on the way in,
+    // and re-building 100k vectors per batch would cost more than the distances.
+    let operand = |i: usize| -> Result<ArrayRef> {
+        let same = matches!(
+            (&types[i], &ty),
+            (SqlType::Vector(_), SqlType::Vector(_))
+                | (SqlType::Halfvec(_), SqlType::Halfvec(_))
+                | (SqlType::Sparsevec(_), SqlType::Sparsevec(_))
+        );
+        if same {
+            Ok(args[i].clone())
+        } else {
+            cast_array(&args[i], &types[i], &ty)
+        }
+    };
+    let a = operand(0)?;
+    let b = operand(1)?;
     let (la, lb) = (a.len(), b.len());
     let mut out: Vec<Option<f64>> = Vec::with_capacity(rows);
     match ty {
