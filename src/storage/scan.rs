@@ -50,12 +50,6 @@ impl ScanSource {
             .collect()
     }
 
-    /// Whether a row id is deleted for this scan.
-    pub fn is_deleted(&self, id: u64) -> bool {
-        self.snapshot.deleted.contains(&id)
-            || self.extra_deleted.as_ref().is_some_and(|d| d.contains(&id))
-    }
-
     pub fn table_name(&self) -> &str {
         &self.snapshot.def.name
     }

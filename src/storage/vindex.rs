@@ -376,12 +376,6 @@ impl IndexStore {
     pub fn progress(&self) -> Vec<Arc<BuildProgress>> {
         self.progress.lock().clone()
     }
-
-    /// Indexes in memory and their heap bytes.
-    pub fn memory(&self) -> (usize, usize) {
-        let l = self.loaded.lock();
-        (l.len(), l.values().map(|i| i.memory_bytes()).sum())
-    }
 }
 
 fn load_checked(
