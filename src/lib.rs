@@ -11,7 +11,9 @@
 //!   the DataFusion table provider.
 //! - [`index`]: distance kernels and (next) ANN indexes; depends on neither DataFusion nor pgwire.
 //! - [`engine`], [`config`], [`error`], [`types`]: what the layers share.
+//! - [`bench`]: `quiver bench`, the client-side benchmark (any pgvector-speaking server).
 
+pub mod bench;
 pub mod config;
 pub mod engine;
 pub mod error;

@@ -33,6 +33,9 @@ enum Command {
         #[arg(long, env = "QUIVER_CONFIG")]
         config: Option<PathBuf>,
     },
+    /// Benchmark a server speaking PostgreSQL with pgvector's SQL (quiver or PostgreSQL +
+    /// pgvector): load, index build, recall / QPS / latency sweep, filtered and exact search.
+    Bench(Box<quiver::bench::BenchArgs>),
 }
 
 async fn shutdown_signal() {
@@ -65,11 +68,22 @@ fn main() -> std::process::ExitCode {
         .with_target(false)
         .init();
     let cli = Cli::parse();
-    let Command::Serve {
-        listen,
-        data_dir,
-        config,
-    } = cli.command;
+    let (listen, data_dir, config) = match cli.command {
+        Command::Serve {
+            listen,
+            data_dir,
+            config,
+        } => (listen, data_dir, config),
+        Command::Bench(args) => {
+            return match quiver::bench::run(*args) {
+                Ok(_) => std::process::ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("quiver bench: {e:#}");
+                    std::process::ExitCode::FAILURE
+                }
+            };
+        }
+    };
     let mut cfg = match config {
         Some(path) => match Config::from_file(&path) {
             Ok(c) => c,

@@ -31,12 +31,17 @@ use crate::storage::row_ids;
 use crate::storage::scan::{scan_properties, ScanSource};
 use crate::storage::vindex::VectorIndexSpec;
 use crate::storage::TableSnapshot;
+use crate::types::SqlType;
 
 /// What to search for.
 #[derive(Debug, Clone)]
 pub struct AnnQuery {
     pub spec: VectorIndexSpec,
-    pub query: Vec<f32>,
+    /// The query vector: a column-free expression (a literal, or a parameter of a cached plan),
+    /// evaluated when the search runs.
+    pub query: Arc<dyn PhysicalExpr>,
+    /// SQL type of the indexed column (how a text query vector is read).
+    pub column_type: SqlType,
     /// Rows wanted (LIMIT + OFFSET).
     pub k: usize,
     pub params: SearchParams,
@@ -71,6 +76,18 @@ impl AnnSearchExec {
             ann: Arc::new(ann),
             schema,
             properties,
+            metrics: ExecutionPlanMetricsSet::new(),
+        })
+    }
+
+    /// This search over a fresh snapshot of its table, with fresh metrics.
+    pub fn refreshed(&self) -> Result<AnnSearchExec> {
+        Ok(AnnSearchExec {
+            source: self.source.refresh()?,
+            projection: self.projection.clone(),
+            ann: self.ann.clone(),
+            schema: self.schema.clone(),
+            properties: self.properties.clone(),
             metrics: ExecutionPlanMetricsSet::new(),
         })
     }
@@ -192,18 +209,14 @@ impl ExecutionPlan for AnnSearchExec {
         let ann = self.ann.clone();
         let metrics = self.metrics.clone();
         let schema = self.schema.clone();
-        // Index search is CPU-bound: keep it off the async workers.
+        // The search runs on the worker that polls the stream, as DataFusion's own operators do:
+        // a graph walk takes well under a millisecond, less than handing it to another thread
+        // and back would cost.
         let fut = async move {
-            let searched = tokio::task::spawn_blocking(move || {
-                let mut report = Report::default();
-                let out = search(&source, &projection, &ann, &mut report);
-                report.record(&metrics, partition);
-                out
-            })
-            .await
-            .map_err(|e| DataFusionError::External(Box::new(e)))?;
-            let batches = searched.map_err(|e| DataFusionError::External(Box::new(e)))?;
-            Ok::<_, DataFusionError>(batches)
+            let mut report = Report::default();
+            let out = search(&source, &projection, &ann, &mut report);
+            report.record(&metrics, partition);
+            out.map_err(|e| DataFusionError::External(Box::new(e)))
         };
         let stream_schema = schema.clone();
         let stream = futures::stream::once(fut).flat_map(move |r| match r {
@@ -249,9 +262,21 @@ fn search(
     ann: &AnnQuery,
     report: &mut Report,
 ) -> Result<Vec<RecordBatch>> {
+    let query = match query_vector(&ann.query, &ann.column_type)? {
+        Some(q) if q.len() == ann.spec.dim => q,
+        // NULL, or not of the index's dimension: hand up every row, as the plain scan would, so
+        // the ordering above behaves (and fails) exactly as without the index.
+        _ => {
+            return src
+                .live_batches()?
+                .iter()
+                .map(|b| b.project(projection).map_err(QuiverError::from))
+                .collect()
+        }
+    };
     let def = &src.snapshot.def;
     let storage_schema = def.storage_schema();
-    let query16: Vec<f16> = ann.query.iter().map(|v| f16::from_f32(*v)).collect();
+    let query16: Vec<f16> = query.iter().map(|v| f16::from_f32(*v)).collect();
     let mut out = Vec::new();
     for seg in &src.snapshot.sealed {
         let batches: Vec<RecordBatch> = seg
@@ -290,7 +315,7 @@ fn search(
         let positions: Vec<u32> = match index {
             Some(ix) => {
                 report.segments_index += 1;
-                ix.search(&ann.query, &ann.params, mask.as_ref(), &mut report.stats)
+                ix.search(&query, &ann.params, mask.as_ref(), &mut report.stats)
                     .map_err(crate::storage::vindex::index_error)?
                     .into_iter()
                     .map(|n| n.pos)
@@ -299,7 +324,7 @@ fn search(
             None => {
                 report.segments_exact += 1;
                 report.exact_rows += allowed;
-                exact(&batches, mask.as_ref(), ann, &query16)?
+                exact(&batches, mask.as_ref(), ann, &query, &query16)?
             }
         };
         if let Some(b) = take(&batches, &positions, projection)? {
@@ -320,7 +345,7 @@ fn search(
     if rows > 0 {
         let mask = filter_mask(&batches, projection, ann)?;
         report.exact_rows += mask.as_ref().map_or(rows, |m| m.count());
-        let positions = exact(&batches, mask.as_ref(), ann, &query16)?;
+        let positions = exact(&batches, mask.as_ref(), ann, &query, &query16)?;
         if let Some(b) = take(&batches, &positions, projection)? {
             out.push(b);
         }
@@ -378,6 +403,7 @@ fn exact(
     batches: &[RecordBatch],
     mask: Option<&RowMask>,
     ann: &AnnQuery,
+    query: &[f32],
     query16: &[f16],
 ) -> Result<Vec<u32>> {
     let mut top = TopK::new(ann.k);
@@ -403,7 +429,7 @@ fn exact(
                 DataType::Float32 => {
                     let v = values.as_primitive::<Float32Type>().values();
                     match v.get(start..start + dim) {
-                        Some(row) => flat::distance(metric, row, &ann.query),
+                        Some(row) => flat::distance(metric, row, query),
                         None => continue,
                     }
                 }
@@ -462,4 +488,54 @@ fn take(
     Ok(Some(arrow::compute::interleave_record_batch(
         &refs, &indices,
     )?))
+}
+
+/// Evaluates a column-free expression to a query vector (text or vector value), as the column's
+/// element type would read it. `None`: NULL, not a vector, or an expression that fails (it fails
+/// again, with its real message, where the plan computes the distance).
+pub(crate) fn query_vector(e: &Arc<dyn PhysicalExpr>, ty: &SqlType) -> Result<Option<Vec<f32>>> {
+    let batch = RecordBatch::try_new_with_options(
+        Arc::new(arrow::datatypes::Schema::empty()),
+        vec![],
+        &arrow::array::RecordBatchOptions::new().with_row_count(Some(1)),
+    )?;
+    let array: ArrayRef = match e.evaluate(&batch) {
+        Ok(datafusion::logical_expr::ColumnarValue::Array(a)) => a,
+        Ok(datafusion::logical_expr::ColumnarValue::Scalar(s)) => s.to_array()?,
+        Err(_) => return Ok(None),
+    };
+    if array.is_empty() || array.is_null(0) {
+        return Ok(None);
+    }
+    let text = match array.data_type() {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+            arrow::compute::cast(&array, &DataType::Utf8)
+                .ok()
+                .map(|a| a.as_string::<i32>().value(0).to_string())
+        }
+        _ => None,
+    };
+    if let Some(t) = text {
+        let parsed = match ty {
+            SqlType::Halfvec(_) => crate::sql::pgvector::parse_halfvec(&t, None)
+                .map(|v| v.iter().map(|x| x.to_f32()).collect()),
+            _ => crate::sql::pgvector::parse_vector(&t, None),
+        };
+        return Ok(parsed.ok());
+    }
+    let values = match array.data_type() {
+        DataType::FixedSizeList(..) => array.as_fixed_size_list_opt().map(|a| a.value(0)),
+        DataType::List(_) => array.as_list_opt::<i32>().map(|a| a.value(0)),
+        _ => None,
+    };
+    let Some(values) = values else {
+        return Ok(None);
+    };
+    if let Some(f) = values.as_primitive_opt::<Float32Type>() {
+        return Ok(Some(f.values().to_vec()));
+    }
+    if let Some(h) = values.as_primitive_opt::<Float16Type>() {
+        return Ok(Some(h.values().iter().map(|v| v.to_f32()).collect()));
+    }
+    Ok(None)
 }

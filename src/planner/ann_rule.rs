@@ -8,20 +8,18 @@
 //! distance bound on the ordering expression itself (`col <-> q < r`): rows within a bound of the
 //! ordering distance are a prefix of the order, so the filter above applies it to the candidates.
 //!
-//! Parameters are bound before physical planning, so a `$1` query vector is a literal here.
+//! The query vector is a literal, or (in a cached prepared plan) a call reading parameter `$n`;
+//! the search evaluates it when it runs.
 //! `SET enable_indexscan = off` turns the rule off (exact search, the ground truth for recall).
 
 use std::fmt;
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, FixedSizeListArray, Float16Array, Float32Array, ListArray};
-use arrow::array::{RecordBatch, RecordBatchOptions};
-use arrow::datatypes::{DataType, Schema};
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::config::ConfigOptions;
 use datafusion::error::Result as DfResult;
-use datafusion::logical_expr::{ColumnarValue, Operator};
-use datafusion::physical_expr::expressions::{BinaryExpr, Column};
+use datafusion::logical_expr::Operator;
+use datafusion::physical_expr::expressions::{BinaryExpr, Column, Literal};
 use datafusion::physical_expr::utils::{collect_columns, conjunction_opt, split_conjunction};
 use datafusion::physical_expr::{PhysicalExpr, ScalarFunctionExpr};
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
@@ -36,11 +34,11 @@ use datafusion::physical_plan::ExecutionPlan;
 use parking_lot::Mutex;
 
 use crate::index::{IndexKind, Metric, SearchParams};
-use crate::planner::ann_exec::{AnnQuery, AnnSearchExec};
+use crate::planner::ann_exec::{query_vector, AnnQuery, AnnSearchExec};
 use crate::planner::settings::Settings;
 use crate::storage::scan::QuiverScanExec;
 use crate::storage::vindex::{vector_spec, VectorIndexSpec};
-use crate::types::SqlType;
+use crate::sql::errors::to_df;
 
 /// The SQL distance functions an index can order by, and their metric.
 pub fn distance_metric(function: &str) -> Option<Metric> {
@@ -181,13 +179,15 @@ fn rewrite_sort(sort: &SortExec, settings: &Settings) -> DfResult<Option<Arc<dyn
     let Some(spec) = specs.into_iter().next() else {
         return Ok(None);
     };
-    let col_type = &def.columns[table_column].ty;
-    let Some(query) = constant_vector(&query_expr, col_type)? else {
-        return Ok(None);
-    };
-    if query.len() != spec.dim {
-        // Leave it to the distance function to raise pgvector's dimension error.
-        return Ok(None);
+    let col_type = def.columns[table_column].ty.clone();
+    // A literal query vector is checked now: NULL or another dimension stays exact, so that the
+    // distance function raises pgvector's error. A parameter of a cached plan is checked when the
+    // search runs (which then hands up every row, to the same effect).
+    if query_expr.is::<Literal>() {
+        match query_vector(&query_expr, &col_type).map_err(to_df)? {
+            Some(q) if q.len() == spec.dim => {}
+            _ => return Ok(None),
+        }
     }
     let mask_filters: Vec<Arc<dyn PhysicalExpr>> = filters
         .iter()
@@ -203,7 +203,8 @@ fn rewrite_sort(sort: &SortExec, settings: &Settings) -> DfResult<Option<Arc<dyn
     let params = search_params(settings, k, spec.kind(), filter.is_some());
     let ann = AnnQuery {
         spec,
-        query,
+        query: query_expr,
+        column_type: col_type,
         k,
         params,
         filter,
@@ -294,64 +295,4 @@ fn substitute(
             Ok(Transformed::no(x))
         })
         .map(|t| t.data)
-}
-
-/// Evaluates a column-free expression to a query vector (text or vector literal), as the column's
-/// element type would read it. `None`: NULL or not a vector.
-fn constant_vector(e: &Arc<dyn PhysicalExpr>, ty: &SqlType) -> DfResult<Option<Vec<f32>>> {
-    let batch = RecordBatch::try_new_with_options(
-        Arc::new(Schema::empty()),
-        vec![],
-        &RecordBatchOptions::new().with_row_count(Some(1)),
-    )?;
-    let array: ArrayRef = match e.evaluate(&batch) {
-        Ok(ColumnarValue::Array(a)) => a,
-        Ok(ColumnarValue::Scalar(s)) => s.to_array()?,
-        // An expression that fails here fails at execution too, with its real message.
-        Err(_) => return Ok(None),
-    };
-    if array.is_empty() || array.is_null(0) {
-        return Ok(None);
-    }
-    let text = match array.data_type() {
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
-            arrow::compute::cast(&array, &DataType::Utf8)
-                .ok()
-                .and_then(|a| {
-                    a.as_any()
-                        .downcast_ref::<arrow::array::StringArray>()
-                        .map(|s| s.value(0).to_string())
-                })
-        }
-        _ => None,
-    };
-    if let Some(t) = text {
-        let parsed = match ty {
-            SqlType::Halfvec(_) => crate::sql::pgvector::parse_halfvec(&t, None)
-                .map(|v| v.iter().map(|x| x.to_f32()).collect()),
-            _ => crate::sql::pgvector::parse_vector(&t, None),
-        };
-        return Ok(parsed.ok());
-    }
-    let values = match array.data_type() {
-        DataType::FixedSizeList(..) => array
-            .as_any()
-            .downcast_ref::<FixedSizeListArray>()
-            .map(|a| a.value(0)),
-        DataType::List(_) => array
-            .as_any()
-            .downcast_ref::<ListArray>()
-            .map(|a| a.value(0)),
-        _ => None,
-    };
-    let Some(values) = values else {
-        return Ok(None);
-    };
-    if let Some(f) = values.as_any().downcast_ref::<Float32Array>() {
-        return Ok(Some(f.values().to_vec()));
-    }
-    if let Some(h) = values.as_any().downcast_ref::<Float16Array>() {
-        return Ok(Some(h.values().iter().map(|v| v.to_f32()).collect()));
-    }
-    Ok(None)
 }

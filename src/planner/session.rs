@@ -18,21 +18,25 @@ use datafusion::catalog::{
 use datafusion::common::{ParamValues, ScalarValue};
 use datafusion::execution::context::SessionState;
 use datafusion::execution::session_state::SessionStateBuilder;
-use datafusion::execution::FunctionRegistry;
+use datafusion::execution::{FunctionRegistry, TaskContext};
 use datafusion::logical_expr::{LogicalPlan, ScalarUDF};
+use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::SessionConfig;
 use parking_lot::Mutex;
 use sqlparser::ast::{Expr, Statement, Value};
 
 use crate::engine::Engine;
 use crate::error::{QuiverError, Result};
+use crate::planner::ann_exec::AnnSearchExec;
 use crate::planner::ann_rule::AnnRule;
 use crate::planner::operators::VectorOperatorPlanner;
 use crate::planner::pg_catalog::PgCatalog;
+use crate::planner::session_functions::ParamSlot;
 use crate::planner::settings::Settings;
 use crate::planner::{copy, dml, explain, names, session_functions, utility};
 use crate::sql::functions::aggregates::VectorAwareAggregate;
 use crate::storage::provider::{QuiverSchema, SharedTxn};
+use crate::storage::scan::QuiverScanExec;
 use crate::storage::txn::TxnWrites;
 use crate::types::SqlType;
 
@@ -84,6 +88,22 @@ pub struct Prepared {
     /// Only for plans whose functions are all immutable, so that nothing folded at prepare time
     /// (`now()`, `current_setting(...)`) would differ at execution.
     pub optimized: Option<LogicalPlan>,
+    /// `optimized` with each `$n` replaced by a call reading the value of the execution in
+    /// progress ([`session_functions::PARAM_FN`]): physically planned once, then re-run.
+    pub generic: Option<LogicalPlan>,
+    /// What executions of this statement cache between them.
+    pub cache: Arc<Mutex<PlanCache>>,
+}
+
+/// The per-statement plan cache of a prepared query.
+#[derive(Debug, Default)]
+pub struct PlanCache {
+    /// The physical plan of `generic`, and the settings generation it was planned under (the
+    /// ANN rule reads `hnsw.ef_search`, `enable_indexscan`, ...). Scans in it are re-read at
+    /// every execution (`refresh_plan`).
+    physical: Option<(Arc<dyn ExecutionPlan>, u64)>,
+    /// The statement planned again after a DDL, with the catalog version it saw.
+    replanned: Option<(u64, Arc<Prepared>)>,
 }
 
 pub struct Session {
@@ -102,6 +122,11 @@ pub struct Session {
         Arc<Mutex<HashMap<String, Arc<dyn datafusion::catalog::TableProvider>>>>,
     /// NOTICE messages raised by the current statement, sent before its result.
     notices: Vec<String>,
+    /// Parameter values of the execution in progress (read by cached plans).
+    params: ParamSlot,
+    /// DataFusion's task context: the session's functions and configuration, which do not change
+    /// after the session starts, so it is built once (building it copies every function registry).
+    task_ctx: Arc<TaskContext>,
 }
 
 impl Session {
@@ -110,7 +135,8 @@ impl Session {
         let settings = Arc::new(Mutex::new(Settings::default()));
         let temp_tables = Arc::new(Mutex::new(HashMap::new()));
         let pid = engine.next_pid();
-        let session_udfs = session_functions::udfs(
+        let params: ParamSlot = Arc::new(Mutex::new(Vec::new()));
+        let mut session_udfs = session_functions::udfs(
             engine.storage.clone(),
             txn.clone(),
             settings.clone(),
@@ -118,6 +144,7 @@ impl Session {
             user,
             database,
         );
+        session_udfs.push(Arc::new(session_functions::param_udf(params.clone())));
         let state = build_state(
             &engine,
             &txn,
@@ -134,6 +161,7 @@ impl Session {
             true,
             temp_tables.clone(),
         )?;
+        let task_ctx = state.task_ctx();
         Ok(Session {
             engine,
             pid,
@@ -146,6 +174,8 @@ impl Session {
             status: TxnStatus::Idle,
             temp_tables,
             notices: Vec::new(),
+            params,
+            task_ctx,
         })
     }
 
@@ -250,7 +280,14 @@ impl Session {
             }
             _ => None,
         };
-        tracing::debug!(cached = optimized.is_some(), "prepared");
+        let generic = optimized
+            .as_ref()
+            .and_then(|p| generic_plan(p, &self.params));
+        tracing::debug!(
+            optimized = optimized.is_some(),
+            generic = generic.is_some(),
+            "prepared"
+        );
         Ok(Prepared {
             stmt,
             kind,
@@ -259,6 +296,8 @@ impl Session {
             fields,
             catalog_version,
             optimized,
+            generic,
+            cache: Arc::default(),
         })
     }
 
@@ -283,18 +322,47 @@ impl Session {
         prepared: &Prepared,
         params: Vec<ScalarValue>,
     ) -> Result<Output> {
-        // A DDL since planning may have changed what the plan refers to: plan again.
-        let replanned;
-        let prepared = if prepared.catalog_version != self.engine.storage.catalog_version()
+        // A DDL since planning may have changed what the plan refers to: plan again (once per
+        // catalog version; the new plan is kept with the statement).
+        let catalog_version = self.engine.storage.catalog_version();
+        let replanned: Arc<Prepared>;
+        let prepared = if prepared.catalog_version != catalog_version
             && !matches!(prepared.kind, PreparedKind::Utility)
         {
-            let types: Vec<Option<SqlType>> =
-                prepared.param_types.iter().cloned().map(Some).collect();
-            replanned = self.prepare(prepared.stmt.clone(), &types).await?;
-            &replanned
+            let kept = prepared
+                .cache
+                .lock()
+                .replanned
+                .as_ref()
+                .filter(|(v, p)| *v == catalog_version && p.catalog_version == catalog_version)
+                .map(|(_, p)| p.clone());
+            replanned = match kept {
+                Some(p) => p,
+                None => {
+                    let types: Vec<Option<SqlType>> =
+                        prepared.param_types.iter().cloned().map(Some).collect();
+                    let p = Arc::new(self.prepare(prepared.stmt.clone(), &types).await?);
+                    prepared.cache.lock().replanned = Some((p.catalog_version, p.clone()));
+                    p
+                }
+            };
+            &*replanned
         } else {
             prepared
         };
+        if let (PreparedKind::Query(plan), Some(generic)) = (&prepared.kind, &prepared.generic) {
+            let batches = self.run_generic(prepared, generic, params).await?;
+            let fields: Vec<FieldRef> = plan.schema().fields().iter().cloned().collect();
+            let tag = format!(
+                "SELECT {}",
+                batches.iter().map(|b| b.num_rows()).sum::<usize>()
+            );
+            return Ok(Output::Rows {
+                fields,
+                batches,
+                tag,
+            });
+        }
         let values = ParamValues::List(params.into_iter().map(Into::into).collect());
         match &prepared.kind {
             PreparedKind::Query(plan) => {
@@ -314,7 +382,7 @@ impl Session {
                             .query_planner()
                             .create_physical_plan(&bound, &self.state)
                             .await?;
-                        datafusion::physical_plan::collect(physical, self.state.task_ctx()).await?
+                        datafusion::physical_plan::collect(physical, self.task_ctx.clone()).await?
                     }
                     None => self.run_plan(bind(plan)?).await?,
                 };
@@ -339,6 +407,50 @@ impl Session {
             }
             PreparedKind::Utility => utility::execute(self, &prepared.stmt, &values).await,
         }
+    }
+
+    /// Runs a prepared query's generic plan with `params`: the cached physical plan over fresh
+    /// snapshots when there is one for the current settings, else a new physical plan (kept when
+    /// every operator in it can run again).
+    async fn run_generic(
+        &self,
+        prepared: &Prepared,
+        generic: &LogicalPlan,
+        params: Vec<ScalarValue>,
+    ) -> Result<Vec<RecordBatch>> {
+        let wanted = count_placeholders(&prepared.stmt);
+        if params.len() < wanted {
+            return Err(QuiverError::ProtocolViolation(format!(
+                "bind message supplies {} parameters, but prepared statement \"\" requires {wanted}",
+                params.len()
+            )));
+        }
+        let generation = self.settings.lock().generation();
+        let cached = prepared
+            .cache
+            .lock()
+            .physical
+            .as_ref()
+            .filter(|(_, g)| *g == generation)
+            .map(|(p, _)| p.clone());
+        *self.params.lock() = params;
+        let physical = match cached {
+            Some(plan) => refresh_plan(plan)?,
+            None => {
+                let plan = self
+                    .state
+                    .query_planner()
+                    .create_physical_plan(generic, &self.state)
+                    .await?;
+                if reusable(&plan) {
+                    prepared.cache.lock().physical = Some((plan.clone(), generation));
+                }
+                plan
+            }
+        };
+        let result = datafusion::physical_plan::collect(physical, self.task_ctx.clone()).await;
+        self.params.lock().clear();
+        Ok(result?)
     }
 
     /// Simple protocol: prepare and execute one statement without parameters.
@@ -441,8 +553,7 @@ impl Session {
         plan: LogicalPlan,
     ) -> Result<Vec<RecordBatch>> {
         let physical = state.create_physical_plan(&plan).await?;
-        let ctx = state.task_ctx();
-        Ok(datafusion::physical_plan::collect(physical, ctx).await?)
+        Ok(datafusion::physical_plan::collect(physical, self.task_ctx.clone()).await?)
     }
 
     /// Hands a statement's writes to the transaction (block) or commits them (autocommit).
@@ -520,6 +631,7 @@ fn only_immutable(plan: &LogicalPlan) -> bool {
             e.apply(|x| {
                 if let DfExpr::ScalarFunction(f) = x {
                     if f.func.signature().volatility != Volatility::Immutable {
+                        tracing::debug!(function = f.func.name(), "not immutable");
                         ok = false;
                         return Ok(TreeNodeRecursion::Stop);
                     }
@@ -557,6 +669,107 @@ pub fn count_placeholders(stmt: &Statement) -> usize {
     let mut v = V(0);
     let _ = stmt.visit(&mut v);
     v.0
+}
+
+/// `plan` with every `$n` replaced by `__quiver_param(n, NULL::type)` reading the session's
+/// `slot`; `None` when a placeholder
+/// has no known type (such plans bind literals at each execution instead).
+fn generic_plan(plan: &LogicalPlan, slot: &ParamSlot) -> Option<LogicalPlan> {
+    use datafusion::common::tree_node::{Transformed, TreeNode};
+    use datafusion::logical_expr::expr::ScalarFunction;
+    use datafusion::logical_expr::{lit, Expr as DfExpr};
+    let udf = Arc::new(session_functions::param_udf(slot.clone()));
+    let rewritten = plan.clone().transform_up_with_subqueries(|node| {
+        node.map_expressions(|e| {
+            e.transform_up(|x| {
+                let DfExpr::Placeholder(p) = &x else {
+                    return Ok(Transformed::no(x));
+                };
+                let n: Option<i64> = p.id.strip_prefix('$').and_then(|n| n.parse().ok());
+                let (Some(n), Some(field)) = (n, p.field.as_ref()) else {
+                    return datafusion::common::plan_err!("untyped parameter {}", p.id);
+                };
+                if field.data_type() == &DataType::Null {
+                    return datafusion::common::plan_err!("untyped parameter {}", p.id);
+                }
+                let null = ScalarValue::try_new_null(field.data_type())?;
+                let metadata = (!field.metadata().is_empty()).then(|| {
+                    datafusion::common::metadata::FieldMetadata::from(field.metadata().clone())
+                });
+                Ok(Transformed::yes(DfExpr::ScalarFunction(ScalarFunction::new_udf(
+                    udf.clone(),
+                    vec![lit(n), DfExpr::Literal(null, metadata)],
+                ))))
+            })
+        })
+    });
+    match rewritten {
+        Ok(t) => Some(t.data),
+        Err(e) => {
+            tracing::debug!(error = %e, "no generic plan");
+            None
+        }
+    }
+}
+
+/// Whether every operator of a physical plan can run again over refreshed scans: the operators
+/// of single-table queries (projection, filter, sort, limit, repartitioning, union) whose
+/// execution state `reset_state` renews. Others (joins, aggregates with dynamic filters,
+/// in-memory catalog tables captured at planning) are planned per execution.
+fn reusable(plan: &Arc<dyn ExecutionPlan>) -> bool {
+    use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+    let mut ok = true;
+    let _ = plan.apply(|node| {
+        // Some operators decorate their name (`SortExec(TopK)`).
+        ok &= matches!(
+            node.name().split('(').next().unwrap_or_default(),
+            "QuiverScanExec"
+                | "AnnSearchExec"
+                | "ProjectionExec"
+                | "FilterExec"
+                | "SortExec"
+                | "SortPreservingMergeExec"
+                | "GlobalLimitExec"
+                | "LocalLimitExec"
+                | "CoalescePartitionsExec"
+                | "CoalesceBatchesExec"
+                | "RepartitionExec"
+                | "CooperativeExec"
+                | "PlaceholderRowExec"
+                | "EmptyExec"
+                | "UnionExec"
+        );
+        if !ok {
+            tracing::debug!(operator = node.name(), "physical plan not reusable");
+        }
+        Ok(if ok {
+            TreeNodeRecursion::Continue
+        } else {
+            TreeNodeRecursion::Stop
+        })
+    });
+    ok
+}
+
+/// A cached physical plan made ready to run again: scans and ANN searches over fresh snapshots
+/// (committed writes since, the session's transaction), every other operator's state renewed.
+fn refresh_plan(plan: Arc<dyn ExecutionPlan>) -> Result<Arc<dyn ExecutionPlan>> {
+    use datafusion::common::tree_node::{Transformed, TreeNode};
+    use datafusion::common::DataFusionError;
+    let external = |e: QuiverError| DataFusionError::External(Box::new(e));
+    Ok(plan
+        .transform_up(|node| {
+            if let Some(scan) = node.downcast_ref::<QuiverScanExec>() {
+                let fresh: Arc<dyn ExecutionPlan> = Arc::new(scan.refreshed().map_err(external)?);
+                return Ok(Transformed::yes(fresh));
+            }
+            if let Some(ann) = node.downcast_ref::<AnnSearchExec>() {
+                let fresh: Arc<dyn ExecutionPlan> = Arc::new(ann.refreshed().map_err(external)?);
+                return Ok(Transformed::yes(fresh));
+            }
+            Ok(Transformed::yes(node.reset_state()?))
+        })?
+        .data)
 }
 
 /// `LIMIT $n` and `OFFSET $n` take bigint, as in PostgreSQL.

@@ -310,9 +310,17 @@ pub struct Settings {
     txn_saved: Option<HashMap<String, String>>,
     /// For SET LOCAL: the value each name had before its first SET LOCAL in this transaction.
     local_saved: BTreeMap<String, Option<String>>,
+    /// Bumped on every change: plans that depend on settings (the ANN rule reads
+    /// `hnsw.ef_search` and friends) are cached per generation.
+    generation: u64,
 }
 
 impl Settings {
+    /// Changes whenever any value may have changed.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
     pub fn get(&self, name: &str) -> Result<String> {
         let name = normalize_name(name);
         if let Some(v) = self.values.get(&name) {
@@ -348,6 +356,7 @@ impl Settings {
             self.local_saved.entry(name.clone()).or_insert(prev);
         }
         self.values.insert(name, v);
+        self.generation += 1;
         Ok(())
     }
 
@@ -357,11 +366,13 @@ impl Settings {
             return Err(QuiverError::UnrecognizedParameter(name));
         }
         self.values.remove(&name);
+        self.generation += 1;
         Ok(())
     }
 
     pub fn reset_all(&mut self) {
         self.values.clear();
+        self.generation += 1;
     }
 
     pub fn begin(&mut self) {
@@ -377,6 +388,7 @@ impl Settings {
             };
         }
         self.txn_saved = None;
+        self.generation += 1;
     }
 
     pub fn rollback(&mut self) {
@@ -384,6 +396,7 @@ impl Settings {
             self.values = saved;
         }
         self.local_saved.clear();
+        self.generation += 1;
     }
 
     /// Every known parameter with its current value (pg_settings, SHOW ALL).

@@ -2,6 +2,7 @@
 //! the per-connection handlers (`handler`), result encoding (`encode`) and error mapping
 //! (`errors`, the one place where errors become ErrorResponses).
 
+pub mod batched;
 pub mod encode;
 pub mod errors;
 pub mod handler;

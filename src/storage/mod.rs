@@ -280,6 +280,31 @@ impl Storage {
         })
     }
 
+    /// Bytes a table's rows take (`pg_table_size`): its sealed segment files plus the in-memory
+    /// size of its growing rows.
+    pub fn table_bytes(&self, id: u64) -> Option<u64> {
+        let snap = self.snapshot(id)?;
+        let sealed: u64 = snap.sealed.iter().map(|s| s.meta.bytes).sum();
+        let growing: usize = snap.growing.iter().map(|b| b.get_array_memory_size()).sum();
+        Some(sealed + growing as u64)
+    }
+
+    /// Bytes of an index's files across the table's segments (`pg_relation_size` of an index);
+    /// 0 for an index quiver keeps no files for (scalar indexes).
+    pub fn index_bytes(&self, table_id: u64, index: &IndexDef) -> u64 {
+        let Some(snap) = self.snapshot(table_id) else {
+            return 0;
+        };
+        let Some(spec) = vindex::vector_spec(index, &snap.def) else {
+            return 0;
+        };
+        snap.sealed
+            .iter()
+            .filter_map(|seg| std::fs::metadata(vindex::index_path(seg, &spec)).ok())
+            .map(|m| m.len())
+            .sum()
+    }
+
     pub fn extensions(&self) -> Vec<ExtensionDef> {
         self.extensions.read().clone()
     }

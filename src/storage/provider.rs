@@ -147,24 +147,13 @@ impl QuiverTable {
 
     /// What a scan of this table reads now: the committed snapshot and this session's writes.
     pub fn scan_source(&self) -> crate::error::Result<ScanSource> {
-        let snapshot = self
-            .storage
-            .snapshot(self.def.id)
-            .ok_or_else(|| crate::error::QuiverError::UndefinedTable(self.def.name.clone()))?;
-        let (extra_inserts, extra_deleted) = {
-            let txn = self.txn.lock();
-            match txn.tables.get(&self.def.id) {
-                Some(tw) => (tw.inserts.clone(), Some(tw.deletes.clone())),
-                None => (vec![], None),
-            }
-        };
-        Ok(ScanSource {
-            storage: self.storage.clone(),
-            snapshot,
-            extra_inserts,
-            extra_deleted,
-            full_schema: self.full_schema.clone(),
-        })
+        ScanSource::capture(
+            self.storage.clone(),
+            self.def.id,
+            &self.def.name,
+            self.txn.clone(),
+            self.full_schema.clone(),
+        )
     }
 
     /// The live rows this session sees, as batches of `full_schema`.

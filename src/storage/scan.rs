@@ -20,6 +20,8 @@ use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
 };
 
+use crate::error::{QuiverError, Result};
+use crate::storage::provider::SharedTxn;
 use crate::storage::{Storage, TableSnapshot};
 
 /// What one scan reads: a table snapshot plus the session's uncommitted writes.
@@ -33,11 +35,52 @@ pub struct ScanSource {
     pub extra_deleted: Option<HashSet<u64>>,
     /// User columns + `__row_id`, with the user-visible field attributes.
     pub full_schema: SchemaRef,
+    /// The session transaction the overlay came from (for [`ScanSource::refresh`]).
+    pub txn: SharedTxn,
 }
 
 impl ScanSource {
+    /// The table `table_id` as the session with transaction `txn` sees it now.
+    pub fn capture(
+        storage: Arc<Storage>,
+        table_id: u64,
+        table_name: &str,
+        txn: SharedTxn,
+        full_schema: SchemaRef,
+    ) -> Result<ScanSource> {
+        let snapshot = storage
+            .snapshot(table_id)
+            .ok_or_else(|| QuiverError::UndefinedTable(table_name.to_string()))?;
+        let (extra_inserts, extra_deleted) = {
+            let t = txn.lock();
+            match t.tables.get(&table_id) {
+                Some(tw) => (tw.inserts.clone(), Some(tw.deletes.clone())),
+                None => (vec![], None),
+            }
+        };
+        Ok(ScanSource {
+            storage,
+            snapshot,
+            extra_inserts,
+            extra_deleted,
+            full_schema,
+            txn,
+        })
+    }
+
+    /// The same table, read again: for a cached plan executed after other statements committed.
+    pub fn refresh(&self) -> Result<ScanSource> {
+        ScanSource::capture(
+            self.storage.clone(),
+            self.snapshot.def.id,
+            &self.snapshot.def.name,
+            self.txn.clone(),
+            self.full_schema.clone(),
+        )
+    }
+
     /// All live rows as batches of `full_schema`.
-    pub fn live_batches(&self) -> crate::error::Result<Vec<RecordBatch>> {
+    pub fn live_batches(&self) -> Result<Vec<RecordBatch>> {
         let batches = self
             .snapshot
             .live_batches(&self.extra_inserts, self.extra_deleted.as_ref())?;
@@ -45,7 +88,7 @@ impl ScanSource {
             .into_iter()
             .map(|b| {
                 RecordBatch::try_new(self.full_schema.clone(), b.columns().to_vec())
-                    .map_err(crate::error::QuiverError::from)
+                    .map_err(QuiverError::from)
             })
             .collect()
     }
@@ -81,6 +124,16 @@ impl QuiverScanExec {
 
     pub fn projection(&self) -> &[usize] {
         &self.projection
+    }
+
+    /// This scan over a fresh snapshot of its table.
+    pub fn refreshed(&self) -> Result<QuiverScanExec> {
+        Ok(QuiverScanExec {
+            source: self.source.refresh()?,
+            projection: self.projection.clone(),
+            schema: self.schema.clone(),
+            properties: self.properties.clone(),
+        })
     }
 }
 

@@ -27,7 +27,7 @@ struct Data {
     queries: Vec<Vec<f32>>,
 }
 
-fn dataset_dir() -> Option<PathBuf> {
+pub(crate) fn dataset_dir() -> Option<PathBuf> {
     let mut candidates = vec![];
     if let Ok(d) = std::env::var("QUIVER_DATASETS") {
         candidates.push(PathBuf::from(d));

@@ -9,6 +9,7 @@ mod pgvec;
 mod util;
 
 mod ann;
+mod bench;
 mod binary_results;
 mod clients;
 mod concurrency;
