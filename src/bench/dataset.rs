@@ -63,7 +63,11 @@ pub fn read_ivecs(path: &Path, limit: Option<usize>) -> Result<Vec<Vec<i32>>> {
 }
 
 /// Splits a TEXMEX file into its rows' payloads; returns (dimension, rows).
-fn read_rows<'a>(raw: &'a [u8], path: &Path, limit: Option<usize>) -> Result<(usize, Vec<&'a [u8]>)> {
+fn read_rows<'a>(
+    raw: &'a [u8],
+    path: &Path,
+    limit: Option<usize>,
+) -> Result<(usize, Vec<&'a [u8]>)> {
     if raw.len() < 4 {
         bail!("{}: too short for a TEXMEX vector file", path.display());
     }
@@ -86,7 +90,10 @@ fn read_rows<'a>(raw: &'a [u8], path: &Path, limit: Option<usize>) -> Result<(us
         let row = &raw[i * stride..(i + 1) * stride];
         let d = i32::from_le_bytes([row[0], row[1], row[2], row[3]]);
         if d as usize != dim {
-            bail!("{}: row {i} has dimension {d}, expected {dim}", path.display());
+            bail!(
+                "{}: row {i} has dimension {d}, expected {dim}",
+                path.display()
+            );
         }
         rows.push(&row[4..]);
     }
@@ -135,7 +142,12 @@ impl Dataset {
         };
         let (category, category_from_data) = match read_categories(dir, base.len())? {
             Some(c) => (c, true),
-            None => ((0..base.len()).map(|i| (mix(i as u64) % 10) as i32).collect(), false),
+            None => (
+                (0..base.len())
+                    .map(|i| (mix(i as u64) % 10) as i32)
+                    .collect(),
+                false,
+            ),
         };
         Ok(Dataset {
             name: dir

@@ -183,7 +183,9 @@ impl Filter {
             "category" => Ok(Some(Filter::Category)),
             other => match other.strip_prefix("uniform:").map(str::parse::<f64>) {
                 Some(Ok(f)) if f > 0.0 && f <= 1.0 => Ok(Some(Filter::Uniform(f))),
-                _ => bail!("--filter {other}: expected category, uniform:<fraction in (0, 1]> or none"),
+                _ => bail!(
+                    "--filter {other}: expected category, uniform:<fraction in (0, 1]> or none"
+                ),
             },
         }
     }
@@ -225,10 +227,10 @@ impl BenchArgs {
         if self.filters.is_empty() {
             filters.push(Filter::Category);
         }
-        let clients = self
-            .clients
-            .clone()
-            .unwrap_or_else(|| if self.quick { vec![1, 2] } else { vec![1, 4] });
+        let clients =
+            self.clients
+                .clone()
+                .unwrap_or_else(|| if self.quick { vec![1, 2] } else { vec![1, 4] });
         if clients.contains(&0) || self.k == 0 {
             bail!("--clients and --k must be positive");
         }
@@ -243,7 +245,9 @@ impl BenchArgs {
             } else {
                 self.filter_settings.clone()
             },
-            exact_queries: self.exact_queries.unwrap_or(if self.quick { 50 } else { 0 }),
+            exact_queries: self
+                .exact_queries
+                .unwrap_or(if self.quick { 50 } else { 0 }),
         })
     }
 }
@@ -276,11 +280,9 @@ impl ToSql for VectorParam<'_> {
 fn bar(len: u64, what: &str) -> ProgressBar {
     let pb = ProgressBar::new(len);
     pb.set_style(
-        ProgressStyle::with_template(
-            "{msg:>28} [{bar:30}] {pos}/{len} {per_sec:>12} eta {eta}",
-        )
-        .expect("valid template")
-        .progress_chars("=> "),
+        ProgressStyle::with_template("{msg:>28} [{bar:30}] {pos}/{len} {per_sec:>12} eta {eta}")
+            .expect("valid template")
+            .progress_chars("=> "),
     );
     pb.set_message(what.to_string());
     pb
@@ -361,11 +363,17 @@ async fn run_async(args: BenchArgs) -> Result<Report> {
         .label
         .clone()
         .unwrap_or_else(|| version.split(" on ").next().unwrap_or(&version).to_string());
-    let server_pid = args.server_pid.or_else(|| {
-        url_port(&args.url).and_then(sysmem::pid_listening_on)
-    });
+    let server_pid = args
+        .server_pid
+        .or_else(|| url_port(&args.url).and_then(sysmem::pid_listening_on));
     let memory = || server_pid.and_then(sysmem::tree_memory);
-    let mut report = Report::new(&label, &version, &args, &ds, plan.queries.min(ds.queries.len()));
+    let mut report = Report::new(
+        &label,
+        &version,
+        &args,
+        &ds,
+        plan.queries.min(ds.queries.len()),
+    );
     report.memory.before_load = memory();
 
     let table = &args.table;
@@ -533,7 +541,9 @@ async fn reset(conns: &[Client], setup: &[String]) -> Result<()> {
     for c in conns {
         c.batch_execute("RESET ALL").await.context("RESET ALL")?;
         for s in setup {
-            c.batch_execute(s).await.with_context(|| format!("running setup `{s}`"))?;
+            c.batch_execute(s)
+                .await
+                .with_context(|| format!("running setup `{s}`"))?;
         }
     }
     Ok(())
@@ -729,7 +739,11 @@ async fn measure(
         for s in settings {
             c.batch_execute(s).await.with_context(|| format!("`{s}`"))?;
         }
-        stmts.push(c.prepare(sql).await.with_context(|| format!("preparing `{sql}`"))?);
+        stmts.push(
+            c.prepare(sql)
+                .await
+                .with_context(|| format!("preparing `{sql}`"))?,
+        );
     }
     let filter_value = |q: usize| -> i32 {
         match kind {
@@ -749,12 +763,25 @@ async fn measure(
         }
     }
     // Index use, as EXPLAIN shows it (with the first query's parameters).
-    let index_used = explain_uses_index(&conns[0], sql, ds, queries[0], filter_value(queries[0]), kind).await;
+    let index_used = explain_uses_index(
+        &conns[0],
+        sql,
+        ds,
+        queries[0],
+        filter_value(queries[0]),
+        kind,
+    )
+    .await;
 
     let pb = bar(queries.len() as u64, what);
     let start = Instant::now();
     let workers = conns.iter().zip(&stmts).enumerate().map(|(w, (c, stmt))| {
-        let mine: Vec<usize> = queries.iter().copied().skip(w).step_by(conns.len()).collect();
+        let mine: Vec<usize> = queries
+            .iter()
+            .copied()
+            .skip(w)
+            .step_by(conns.len())
+            .collect();
         let pb = pb.clone();
         let arg = &arg;
         async move {
@@ -840,7 +867,10 @@ async fn explain_uses_index(
         QueryKind::Filtered(_) => c.query(&explain, &[&v, &filter_value]).await,
     }
     .ok()?;
-    let text: Vec<String> = rows.iter().filter_map(|r| r.try_get::<_, String>(0).ok()).collect();
+    let text: Vec<String> = rows
+        .iter()
+        .filter_map(|r| r.try_get::<_, String>(0).ok())
+        .collect();
     let text = text.join("\n");
     Some(text.contains("_embedding_idx"))
 }

@@ -123,7 +123,9 @@ impl Report {
             load: Load::default(),
             index: IndexInfo {
                 kind: match args.index {
-                    IndexArg::Hnsw => format!("hnsw m={} ef_construction={}", args.m, args.ef_construction),
+                    IndexArg::Hnsw => {
+                        format!("hnsw m={} ef_construction={}", args.m, args.ef_construction)
+                    }
                     IndexArg::Ivfflat => "ivfflat".into(),
                     IndexArg::None => "none".into(),
                 },
@@ -208,7 +210,10 @@ impl Report {
             "| workload | setting | clients | recall@{} | QPS | p50 ms | p95 ms | p99 ms | rows | index used |",
             self.dataset.k
         );
-        let _ = writeln!(s, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+        let _ = writeln!(
+            s,
+            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+        );
         for p in &self.results {
             let _ = writeln!(
                 s,

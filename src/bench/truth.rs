@@ -65,7 +65,9 @@ pub fn exact(
         }
     });
     drop(slots);
-    out.into_iter().map(|t| t.expect("every query answered")).collect()
+    out.into_iter()
+        .map(|t| t.expect("every query answered"))
+        .collect()
 }
 
 /// Ground truth from shipped exact ids (best first, for the whole base): the thresholds are the
@@ -146,7 +148,11 @@ mod tests {
         assert_eq!(t[0].ids, vec![0, 1]);
         let r = |got: &[i64]| recall(got, &t[0], queries.row(0), &base, Metric::L2, |_| true);
         assert_eq!(r(&[0, 1]), 1.0);
-        assert_eq!(r(&[0, 2]), 1.0, "an equidistant row is as good as the listed one");
+        assert_eq!(
+            r(&[0, 2]),
+            1.0,
+            "an equidistant row is as good as the listed one"
+        );
         assert_eq!(r(&[0, 3]), 0.5);
         assert_eq!(r(&[0, 0]), 0.5, "a duplicate id counts once");
         assert_eq!(r(&[0]), 0.5, "too few rows lose recall");
@@ -158,15 +164,40 @@ mod tests {
         let base = vecs(&[[0.0, 0.0], [1.0, 0.0], [2.0, 0.0], [3.0, 0.0]]);
         let queries = vecs(&[[0.0, 0.0]]);
         let odd = |_: usize, r: usize| r % 2 == 1;
-        let t = exact(&base, &queries, Metric::L2, 10, &odd, &ProgressBar::hidden());
+        let t = exact(
+            &base,
+            &queries,
+            Metric::L2,
+            10,
+            &odd,
+            &ProgressBar::hidden(),
+        );
         assert_eq!(t[0].ids, vec![1, 3], "min(k, matching rows)");
-        let r = |got: &[i64]| recall(got, &t[0], queries.row(0), &base, Metric::L2, |r| r % 2 == 1);
+        let r = |got: &[i64]| {
+            recall(got, &t[0], queries.row(0), &base, Metric::L2, |r| {
+                r % 2 == 1
+            })
+        };
         assert_eq!(r(&[1, 3]), 1.0);
-        assert_eq!(r(&[0, 1]), 0.5, "a row outside the filter is wrong even if close");
+        assert_eq!(
+            r(&[0, 1]),
+            0.5,
+            "a row outside the filter is wrong even if close"
+        );
         // No admissible rows: an empty answer is right.
         let none = |_: usize, _: usize| false;
-        let t = exact(&base, &queries, Metric::L2, 10, &none, &ProgressBar::hidden());
-        assert_eq!(recall(&[], &t[0], queries.row(0), &base, Metric::L2, |_| false), 1.0);
+        let t = exact(
+            &base,
+            &queries,
+            Metric::L2,
+            10,
+            &none,
+            &ProgressBar::hidden(),
+        );
+        assert_eq!(
+            recall(&[], &t[0], queries.row(0), &base, Metric::L2, |_| false),
+            1.0
+        );
     }
 
     #[test]
@@ -174,7 +205,14 @@ mod tests {
         let base = vecs(&[[0.0, 1.0], [1.0, 0.0], [0.7, 0.7]]);
         let queries = vecs(&[[1.0, 0.1]]);
         let all = |_: usize, _: usize| true;
-        let mine = exact(&base, &queries, Metric::Cosine, 2, &all, &ProgressBar::hidden());
+        let mine = exact(
+            &base,
+            &queries,
+            Metric::Cosine,
+            2,
+            &all,
+            &ProgressBar::hidden(),
+        );
         let shipped = from_ids(&base, &queries, Metric::Cosine, 2, &[vec![1, 2, 0]]);
         assert_eq!(mine[0].ids, shipped[0].ids);
         assert_eq!(mine[0].threshold, shipped[0].threshold);

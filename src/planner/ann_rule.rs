@@ -36,9 +36,9 @@ use parking_lot::Mutex;
 use crate::index::{IndexKind, Metric, SearchParams};
 use crate::planner::ann_exec::{query_vector, AnnQuery, AnnSearchExec};
 use crate::planner::settings::Settings;
+use crate::sql::errors::to_df;
 use crate::storage::scan::QuiverScanExec;
 use crate::storage::vindex::{vector_spec, VectorIndexSpec};
-use crate::sql::errors::to_df;
 
 /// The SQL distance functions an index can order by, and their metric.
 pub fn distance_metric(function: &str) -> Option<Metric> {

@@ -696,10 +696,12 @@ fn generic_plan(plan: &LogicalPlan, slot: &ParamSlot) -> Option<LogicalPlan> {
                 let metadata = (!field.metadata().is_empty()).then(|| {
                     datafusion::common::metadata::FieldMetadata::from(field.metadata().clone())
                 });
-                Ok(Transformed::yes(DfExpr::ScalarFunction(ScalarFunction::new_udf(
-                    udf.clone(),
-                    vec![lit(n), DfExpr::Literal(null, metadata)],
-                ))))
+                Ok(Transformed::yes(DfExpr::ScalarFunction(
+                    ScalarFunction::new_udf(
+                        udf.clone(),
+                        vec![lit(n), DfExpr::Literal(null, metadata)],
+                    ),
+                )))
             })
         })
     });

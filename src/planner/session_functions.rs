@@ -88,7 +88,9 @@ impl ScalarUDFImpl for ParamFn {
 
     fn return_field_from_args(&self, args: ReturnFieldArgs) -> DfResult<FieldRef> {
         match args.arg_fields {
-            [_, f] => Ok(Arc::new(f.as_ref().clone().with_name(PARAM_FN).with_nullable(true))),
+            [_, f] => Ok(Arc::new(
+                f.as_ref().clone().with_name(PARAM_FN).with_nullable(true),
+            )),
             _ => exec_err!("{PARAM_FN} takes two arguments"),
         }
     }
@@ -141,25 +143,30 @@ fn relation_size(storage: &Storage, arg: &ScalarValue, what: SizeOf) -> Result<O
     let defs = storage.table_defs();
     // (table, index) the argument names.
     let found = match arg {
-        ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) | ScalarValue::Utf8View(Some(s)) => {
+        ScalarValue::Utf8(Some(s))
+        | ScalarValue::LargeUtf8(Some(s))
+        | ScalarValue::Utf8View(Some(s)) => {
             let name = seq_name(s);
-            defs.iter().find_map(|t| {
-                if t.schema == "public" && t.name == name {
-                    return Some((t.clone(), None));
-                }
-                t.indexes
-                    .iter()
-                    .find(|i| i.name == name)
-                    .map(|i| (t.clone(), Some(i.clone())))
-            })
-            .ok_or_else(|| QuiverError::UndefinedTable(name))?
+            defs.iter()
+                .find_map(|t| {
+                    if t.schema == "public" && t.name == name {
+                        return Some((t.clone(), None));
+                    }
+                    t.indexes
+                        .iter()
+                        .find(|i| i.name == name)
+                        .map(|i| (t.clone(), Some(i.clone())))
+                })
+                .ok_or_else(|| QuiverError::UndefinedTable(name))?
         }
         other => {
-            let Some(oid) = other
-                .cast_to(&DataType::Int64)
-                .ok()
-                .and_then(|v| if let ScalarValue::Int64(o) = v { o } else { None })
-            else {
+            let Some(oid) = other.cast_to(&DataType::Int64).ok().and_then(|v| {
+                if let ScalarValue::Int64(o) = v {
+                    o
+                } else {
+                    None
+                }
+            }) else {
                 return Ok(None);
             };
             let id = oid - i64::from(TABLE_OID_BASE);

@@ -21,7 +21,9 @@ fn dataset() -> PathBuf {
         (state >> 11) as f32 / (1u64 << 53) as f32 - 0.5
     };
     let dim = 64;
-    let centers: Vec<Vec<f32>> = (0..32).map(|_| (0..dim).map(|_| next()).collect()).collect();
+    let centers: Vec<Vec<f32>> = (0..32)
+        .map(|_| (0..dim).map(|_| next()).collect())
+        .collect();
     let mut write = |path: &Path, n: usize| {
         let mut raw = Vec::new();
         for i in 0..n {
@@ -54,7 +56,14 @@ fn bench_reports_exact_recall_one_and_uses_the_index() {
         .arg("--dataset")
         .arg(dataset())
         .args(["--rows", "3000", "--queries", "60", "--sweep", "10,100"])
-        .args(["--clients", "1,2", "--filter", "category", "--filter", "uniform:0.05"])
+        .args([
+            "--clients",
+            "1,2",
+            "--filter",
+            "category",
+            "--filter",
+            "uniform:0.05",
+        ])
         .args(["--exact-queries", "40", "--server-pid"])
         .arg(server.pid().expect("running").to_string())
         .arg("--json")
@@ -67,8 +76,14 @@ fn bench_reports_exact_recall_one_and_uses_the_index() {
             .expect("valid JSON");
     assert_eq!(report["load"]["rows"], 3000);
     assert!(report["index"]["build_seconds"].as_f64().unwrap() > 0.0);
-    assert!(report["index"]["size_bytes"].as_i64().unwrap() > 0, "pg_relation_size of the index");
-    assert!(report["memory"]["after_build"].as_u64().unwrap() > 0, "server memory read");
+    assert!(
+        report["index"]["size_bytes"].as_i64().unwrap() > 0,
+        "pg_relation_size of the index"
+    );
+    assert!(
+        report["memory"]["after_build"].as_u64().unwrap() > 0,
+        "server memory read"
+    );
     let results = report["results"].as_array().expect("results");
     let find = |workload: &str| {
         results
@@ -78,7 +93,11 @@ fn bench_reports_exact_recall_one_and_uses_the_index() {
     };
     let exact = find("exact");
     assert_eq!(exact.len(), 1);
-    assert_eq!(exact[0]["recall"].as_f64(), Some(1.0), "exact search scores recall 1.0");
+    assert_eq!(
+        exact[0]["recall"].as_f64(),
+        Some(1.0),
+        "exact search scores recall 1.0"
+    );
     assert_eq!(exact[0]["index_used"].as_bool(), Some(false));
     let ann = find("ann");
     assert_eq!(ann.len(), 4, "2 sweep points x 2 client counts");
