@@ -232,6 +232,35 @@ mod x86 {
     });
 }
 
+/// The portable kernels every dispatched function falls back to on CPUs without AVX2/FMA (and on
+/// other architectures, where LLVM vectorises them for the baseline target): exposed for the
+/// criterion benchmarks (`benches/micro.rs`), which compare them with the dispatched ones.
+pub mod portable {
+    use half::f16;
+
+    pub fn l2_squared(a: &[f32], b: &[f32]) -> f32 {
+        super::l2_squared_impl(a, b)
+    }
+    pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+        super::dot_impl(a, b)
+    }
+    pub fn l1(a: &[f32], b: &[f32]) -> f32 {
+        super::l1_impl(a, b)
+    }
+    pub fn cosine_sums(a: &[f32], b: &[f32]) -> (f32, f32, f32) {
+        super::cosine_sums_impl(a, b)
+    }
+    pub fn l2_squared_f16(a: &[f16], b: &[f16]) -> f32 {
+        super::l2_squared_f16_impl(a, b)
+    }
+    pub fn dot_f16(a: &[f16], b: &[f16]) -> f32 {
+        super::dot_f16_impl(a, b)
+    }
+    pub fn hamming(a_bits: &[u8], b_bits: &[u8]) -> u32 {
+        super::hamming_impl(a_bits, b_bits)
+    }
+}
+
 // ============================================================================================
 // vector (f32)
 // ============================================================================================

@@ -2,8 +2,9 @@
 //! full scan (see `ann_rule`). Per sealed segment it either searches the segment's vector index
 //! with a row mask (live rows passing the `WHERE` clause) or, when the mask is selective or the
 //! index is not built yet, ranks the allowed rows exactly; the growing segment and the
-//! transaction's own rows are always ranked exactly. It emits at most `k` candidate rows per part;
-//! the sort above merges them, so the query returns `min(k, matching rows)` rows at any filter
+//! transaction's own rows are always ranked exactly. It emits at most `k` candidate rows per part
+//! for the sort above to merge or, when it replaces that sort (`AnnQuery::order`), the `k` nearest
+//! of all parts in order; either way the query returns `min(k, matching rows)` rows at any filter
 //! selectivity.
 
 use std::fmt;
@@ -26,7 +27,7 @@ use half::f16;
 
 use crate::error::{QuiverError, Result};
 use crate::index::flat::{self, TopK};
-use crate::index::{IndexKind, Metric, RowMask, SearchParams, SearchStats};
+use crate::index::{IndexKind, Metric, Neighbor, RowMask, SearchParams, SearchStats};
 use crate::storage::row_ids;
 use crate::storage::scan::{scan_properties, ScanSource};
 use crate::storage::vindex::VectorIndexSpec;
@@ -47,6 +48,13 @@ pub struct AnnQuery {
     pub params: SearchParams,
     /// Conjuncts of the `WHERE` clause over the scan's output schema.
     pub filter: Option<Arc<dyn PhysicalExpr>>,
+    /// `Some(key)` when the search stands in for the `ORDER BY key LIMIT k` above it (see
+    /// `ann_rule`): it then emits the `k` nearest rows of all parts in ascending distance order,
+    /// instead of up to `k` candidates per part for a sort to merge. `key` is the ordering's
+    /// distance expression over the scan's output schema; it orders the rows when the query
+    /// vector cannot be searched with (NULL, another dimension), so that such a query behaves —
+    /// and fails — exactly as the sort would.
+    pub order: Option<Arc<dyn PhysicalExpr>>,
 }
 
 /// Below this many allowed rows in a segment, rank them exactly instead of walking the index: a
@@ -143,6 +151,9 @@ impl DisplayAs for AnnSearchExec {
         if let Some(filter) = &a.filter {
             write!(f, ", filter={filter}")?;
         }
+        if let Some(order) = &a.order {
+            write!(f, ", order=[{order} ASC NULLS LAST]")?;
+        }
         let cols: Vec<&str> = self
             .schema
             .fields()
@@ -170,10 +181,12 @@ impl ExecutionPlan for AnnSearchExec {
         &self,
         f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> DfResult<TreeNodeRecursion>,
     ) -> DfResult<TreeNodeRecursion> {
-        match &self.ann.filter {
-            Some(filter) => f(filter),
-            None => Ok(TreeNodeRecursion::Continue),
+        for e in [&self.ann.filter, &self.ann.order].into_iter().flatten() {
+            if f(e)? == TreeNodeRecursion::Stop {
+                return Ok(TreeNodeRecursion::Stop);
+            }
         }
+        Ok(TreeNodeRecursion::Continue)
     }
 
     fn with_new_children(
@@ -267,17 +280,22 @@ fn search(
         // NULL, or not of the index's dimension: hand up every row, as the plain scan would, so
         // the ordering above behaves (and fails) exactly as without the index.
         _ => {
-            return src
+            let batches: Vec<RecordBatch> = src
                 .live_batches()?
                 .iter()
                 .map(|b| b.project(projection).map_err(QuiverError::from))
-                .collect()
+                .collect::<Result<_>>()?;
+            return match &ann.order {
+                Some(key) => sort_by_key(batches, key, ann.k),
+                None => Ok(batches),
+            };
         }
     };
     let def = &src.snapshot.def;
     let storage_schema = def.storage_schema();
     let query16: Vec<f16> = query.iter().map(|v| f16::from_f32(*v)).collect();
-    let mut out = Vec::new();
+    // Per part: its candidate rows (projected) and their exact distances.
+    let mut out: Vec<(RecordBatch, Vec<f32>)> = Vec::new();
     for seg in &src.snapshot.sealed {
         let batches: Vec<RecordBatch> = seg
             .batches(&storage_schema)?
@@ -312,14 +330,20 @@ fn search(
         } else {
             None
         };
-        let positions: Vec<u32> = match index {
+        let found: Vec<Neighbor> = match index {
             Some(ix) => {
                 report.segments_index += 1;
-                ix.search(&query, &ann.params, mask.as_ref(), &mut report.stats)
-                    .map_err(crate::storage::vindex::index_error)?
-                    .into_iter()
-                    .map(|n| n.pos)
-                    .collect()
+                let mut found = ix
+                    .search(&query, &ann.params, mask.as_ref(), &mut report.stats)
+                    .map_err(crate::storage::vindex::index_error)?;
+                // The index compares its own copy (normalised for cosine): rank by the distance
+                // the SQL function computes over the stored row, as the exact parts do.
+                if ann.order.is_some() {
+                    for n in &mut found {
+                        n.dist = distance_at(&batches, n.pos, ann, &query, &query16)?;
+                    }
+                }
+                found
             }
             None => {
                 report.segments_exact += 1;
@@ -327,9 +351,7 @@ fn search(
                 exact(&batches, mask.as_ref(), ann, &query, &query16)?
             }
         };
-        if let Some(b) = take(&batches, &positions, projection)? {
-            out.push(b);
-        }
+        out.extend(take(&batches, &found, projection)?);
     }
     // The growing segment and the transaction's own rows: exact.
     let growing = TableSnapshot {
@@ -345,12 +367,50 @@ fn search(
     if rows > 0 {
         let mask = filter_mask(&batches, projection, ann)?;
         report.exact_rows += mask.as_ref().map_or(rows, |m| m.count());
-        let positions = exact(&batches, mask.as_ref(), ann, &query, &query16)?;
-        if let Some(b) = take(&batches, &positions, projection)? {
-            out.push(b);
-        }
+        let found = exact(&batches, mask.as_ref(), ann, &query, &query16)?;
+        out.extend(take(&batches, &found, projection)?);
     }
-    Ok(out)
+    if ann.order.is_none() {
+        return Ok(out.into_iter().map(|(b, _)| b).collect());
+    }
+    // The k nearest over all parts, nearest first (ties: part, then position, so the order is
+    // deterministic).
+    let mut best: Vec<(f32, usize, usize)> = out
+        .iter()
+        .enumerate()
+        .flat_map(|(p, (_, d))| d.iter().enumerate().map(move |(r, &x)| (x, p, r)))
+        .collect();
+    best.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    best.truncate(ann.k);
+    if best.is_empty() {
+        return Ok(vec![]);
+    }
+    let refs: Vec<&RecordBatch> = out.iter().map(|(b, _)| b).collect();
+    let indices: Vec<(usize, usize)> = best.iter().map(|&(_, p, r)| (p, r)).collect();
+    Ok(vec![arrow::compute::interleave_record_batch(
+        &refs, &indices,
+    )?])
+}
+
+/// The `k` first rows of `batches` by `key` ascending, NULLs last: the sort the search stands in
+/// for, when the query vector cannot be searched with. Evaluating `key` raises the distance
+/// function's own error (say, different dimensions).
+fn sort_by_key(
+    batches: Vec<RecordBatch>,
+    key: &Arc<dyn PhysicalExpr>,
+    k: usize,
+) -> Result<Vec<RecordBatch>> {
+    let Some(first) = batches.first() else {
+        return Ok(batches);
+    };
+    let all = arrow::compute::concat_batches(&first.schema(), &batches)?;
+    let values = key.evaluate(&all)?.into_array(all.num_rows())?;
+    let options = arrow::compute::SortOptions {
+        descending: false,
+        nulls_first: false,
+    };
+    let indices = arrow::compute::sort_to_indices(&values, Some(options), Some(k))?;
+    Ok(vec![arrow::compute::take_record_batch(&all, &indices)?])
 }
 
 /// Evaluates the filter over a part's batches (projected as the scan outputs them).
@@ -398,14 +458,14 @@ fn position_of(batches: &[RecordBatch], id: u64) -> Result<Option<u32>> {
     Ok(None)
 }
 
-/// The `k` nearest allowed rows by exact distance.
+/// The `k` nearest allowed rows by exact distance, nearest first.
 fn exact(
     batches: &[RecordBatch],
     mask: Option<&RowMask>,
     ann: &AnnQuery,
     query: &[f32],
     query16: &[f16],
-) -> Result<Vec<u32>> {
+) -> Result<Vec<Neighbor>> {
     let mut top = TopK::new(ann.k);
     let metric = ann.spec.metric;
     let dim = ann.spec.dim;
@@ -450,18 +510,76 @@ fn exact(
         }
         base += list.len() as u32;
     }
-    Ok(top.into_sorted().into_iter().map(|n| n.pos).collect())
+    Ok(top.into_sorted())
 }
 
-/// The rows at `positions` (over the concatenation of `batches`), projected.
+/// The exact distance from the query to the row at `pos` (over the concatenation of `batches`),
+/// as [`exact`] computes it; infinity for a NULL or short row.
+fn distance_at(
+    batches: &[RecordBatch],
+    pos: u32,
+    ann: &AnnQuery,
+    query: &[f32],
+    query16: &[f16],
+) -> Result<f32> {
+    let (bi, row) = locate(batches, pos)?;
+    let col: &ArrayRef = batches[bi].column(ann.spec.column);
+    let list = col
+        .as_any()
+        .downcast_ref::<FixedSizeListArray>()
+        .ok_or_else(|| {
+            QuiverError::Internal(format!("not a vector column: {}", col.data_type()))
+        })?;
+    if list.is_null(row) {
+        return Ok(f32::INFINITY);
+    }
+    let (metric, dim) = (ann.spec.metric, ann.spec.dim);
+    let start = list.value_offset(row) as usize;
+    let values = list.values();
+    Ok(match values.data_type() {
+        DataType::Float32 => values
+            .as_primitive::<Float32Type>()
+            .values()
+            .get(start..start + dim)
+            .map_or(f32::INFINITY, |r| flat::distance(metric, r, query)),
+        DataType::Float16 => values
+            .as_primitive::<Float16Type>()
+            .values()
+            .get(start..start + dim)
+            .map_or(f32::INFINITY, |r| flat::distance_f16(metric, r, query16)),
+        other => {
+            return Err(QuiverError::Internal(format!(
+                "not a vector column: {other}"
+            )))
+        }
+    })
+}
+
+/// (batch, row) of position `pos` over the concatenation of `batches`.
+fn locate(batches: &[RecordBatch], pos: u32) -> Result<(usize, usize)> {
+    let mut p = pos as usize;
+    for (i, b) in batches.iter().enumerate() {
+        if p < b.num_rows() {
+            return Ok((i, p));
+        }
+        p -= b.num_rows();
+    }
+    Err(QuiverError::Internal(format!(
+        "index returned position {pos} beyond the segment's rows"
+    )))
+}
+
+/// The rows of `found` (positions over the concatenation of `batches`), projected, with their
+/// distances.
 fn take(
     batches: &[RecordBatch],
-    positions: &[u32],
+    found: &[Neighbor],
     projection: &[usize],
-) -> Result<Option<RecordBatch>> {
-    if positions.is_empty() {
+) -> Result<Option<(RecordBatch, Vec<f32>)>> {
+    if found.is_empty() {
         return Ok(None);
     }
+    let positions: Vec<u32> = found.iter().map(|n| n.pos).collect();
     let mut starts = Vec::with_capacity(batches.len());
     let mut acc = 0usize;
     for b in batches {
@@ -469,7 +587,7 @@ fn take(
         acc += b.num_rows();
     }
     let mut indices = Vec::with_capacity(positions.len());
-    for &p in positions {
+    for &p in &positions {
         let p = p as usize;
         let bi = starts.partition_point(|s| *s <= p).saturating_sub(1);
         let row = p - starts[bi];
@@ -485,9 +603,8 @@ fn take(
         .map(|b| b.project(projection))
         .collect::<std::result::Result<_, _>>()?;
     let refs: Vec<&RecordBatch> = projected.iter().collect();
-    Ok(Some(arrow::compute::interleave_record_batch(
-        &refs, &indices,
-    )?))
+    let batch = arrow::compute::interleave_record_batch(&refs, &indices)?;
+    Ok(Some((batch, found.iter().map(|n| n.dist).collect())))
 }
 
 /// Evaluates a column-free expression to a query vector (text or vector value), as the column's

@@ -1,9 +1,12 @@
 //! The ANN rewrite: a physical optimizer rule that turns `ORDER BY <distance>(col, const) LIMIT k`
 //! over a table scan into an [`AnnSearchExec`] when `col` has a vector index of the same metric.
 //!
-//! The rule replaces only the scan. Everything above it — the filter, the projection and the
-//! top-k sort — stays, so the final order and distances are computed exactly as without an index;
-//! the ANN operator just hands up a few candidate rows per segment instead of every row. `WHERE`
+//! When only projections and filters lie between the top-k sort and the scan and the sort orders
+//! by the distance alone, the ANN operator replaces the sort too: it emits the `k` nearest rows by
+//! exact distance, in order (PostgreSQL's index scan with `Order By`), and the nodes in between
+//! keep that order. Otherwise it replaces only the scan, and everything above it — the filter,
+//! the projection and the sort — stays, so the final order and distances are computed exactly as
+//! without an index; the ANN operator then hands up a few candidate rows per segment. `WHERE`
 //! conjuncts below the sort are given to the operator as a row mask (filtered search), except a
 //! distance bound on the ordering expression itself (`col <-> q < r`): rows within a bound of the
 //! ordering distance are a prefix of the order, so the filter above applies it to the candidates.
@@ -15,7 +18,10 @@
 use std::fmt;
 use std::sync::Arc;
 
+use arrow::array::FixedSizeListArray;
+use arrow::datatypes::Float32Type;
 use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::ScalarValue;
 use datafusion::config::ConfigOptions;
 use datafusion::error::Result as DfResult;
 use datafusion::logical_expr::Operator;
@@ -82,10 +88,11 @@ impl PhysicalOptimizerRule for AnnRule {
                 return Ok(Transformed::no(node));
             };
             match rewrite_sort(sort, &settings)? {
-                Some(input) => {
+                Some(Rewrite::Input(input)) => {
                     let new = replace_children_if_necessary(node.clone(), vec![input])?;
                     Ok(Transformed::yes(new))
                 }
+                Some(Rewrite::Sort(new)) => Ok(Transformed::yes(new)),
                 None => Ok(Transformed::no(node)),
             }
         })
@@ -101,8 +108,19 @@ impl PhysicalOptimizerRule for AnnRule {
     }
 }
 
-/// A new input for `sort` with its scan replaced by an ANN search, when the sort qualifies.
-fn rewrite_sort(sort: &SortExec, settings: &Settings) -> DfResult<Option<Arc<dyn ExecutionPlan>>> {
+/// How a qualifying sort changes.
+enum Rewrite {
+    /// The sort stays, over this input (its scan replaced by an ANN search that hands up
+    /// candidates per part).
+    Input(Arc<dyn ExecutionPlan>),
+    /// This plan replaces the sort: the ANN search emits the `k` nearest rows in order and
+    /// everything between it and the sort keeps that order (projections, filters), as an index
+    /// scan with `Order By` does in PostgreSQL. Saves evaluating the distance again and sorting.
+    Sort(Arc<dyn ExecutionPlan>),
+}
+
+/// The sort with its scan replaced by an ANN search, when the sort qualifies.
+fn rewrite_sort(sort: &SortExec, settings: &Settings) -> DfResult<Option<Rewrite>> {
     let Some(k) = sort.fetch() else {
         return Ok(None);
     };
@@ -115,6 +133,9 @@ fn rewrite_sort(sort: &SortExec, settings: &Settings) -> DfResult<Option<Arc<dyn
     let mut key = first.expr.clone();
     let mut filters: Vec<Arc<dyn PhysicalExpr>> = vec![];
     let mut chain: Vec<Arc<dyn ExecutionPlan>> = vec![];
+    // Whether the chain keeps its input's order in one partition (no repartitioning), and the
+    // sort has nothing to order by but the distance: then the search can stand in for the sort.
+    let mut keeps_order = sort.expr().len() == 1;
     let mut node = sort.input().clone();
     let scan = loop {
         if let Some(scan) = node.downcast_ref::<QuiverScanExec>() {
@@ -151,6 +172,7 @@ fn rewrite_sort(sort: &SortExec, settings: &Settings) -> DfResult<Option<Arc<dyn
             || node.is::<CoalescePartitionsExec>()
             || node.is::<CooperativeExec>()
         {
+            keeps_order &= node.is::<CooperativeExec>();
             match node.children().first() {
                 Some(c) => (*c).clone(),
                 None => return Ok(None),
@@ -183,9 +205,18 @@ fn rewrite_sort(sort: &SortExec, settings: &Settings) -> DfResult<Option<Arc<dyn
     // A literal query vector is checked now: NULL or another dimension stays exact, so that the
     // distance function raises pgvector's error. A parameter of a cached plan is checked when the
     // search runs (which then hands up every row, to the same effect).
+    // A literal is also read once here rather than at every run of a cached plan (a text literal
+    // would otherwise be parsed per execution).
+    let mut query_expr = query_expr;
     if query_expr.is::<Literal>() {
         match query_vector(&query_expr, &col_type).map_err(to_df)? {
-            Some(q) if q.len() == spec.dim => {}
+            Some(q) if q.len() == spec.dim => {
+                let list = FixedSizeListArray::from_iter_primitive::<Float32Type, _, _>(
+                    [Some(q.into_iter().map(Some))],
+                    spec.dim as i32,
+                );
+                query_expr = Arc::new(Literal::new(ScalarValue::FixedSizeList(Arc::new(list))));
+            }
             _ => return Ok(None),
         }
     }
@@ -208,6 +239,7 @@ fn rewrite_sort(sort: &SortExec, settings: &Settings) -> DfResult<Option<Arc<dyn
         k,
         params,
         filter,
+        order: keeps_order.then(|| key.clone()),
     };
     let mut new: Arc<dyn ExecutionPlan> = Arc::new(AnnSearchExec::try_new(
         scan.source().clone(),
@@ -217,7 +249,11 @@ fn rewrite_sort(sort: &SortExec, settings: &Settings) -> DfResult<Option<Arc<dyn
     for parent in chain.into_iter().rev() {
         new = replace_children_if_necessary(parent, vec![new])?;
     }
-    Ok(Some(new))
+    Ok(Some(if keeps_order {
+        Rewrite::Sort(new)
+    } else {
+        Rewrite::Input(new)
+    }))
 }
 
 fn search_params(settings: &Settings, k: usize, kind: IndexKind, filtered: bool) -> SearchParams {

@@ -75,6 +75,8 @@ pub enum PreparedKind {
 #[derive(Debug, Clone)]
 pub struct Prepared {
     pub stmt: Statement,
+    /// The highest `$n` in `stmt` (counted once: executions check their values against it).
+    pub placeholders: usize,
     pub kind: PreparedKind,
     /// One per `$n`: the type described to clients.
     pub param_types: Vec<SqlType>,
@@ -238,7 +240,8 @@ impl Session {
             PreparedKind::Dml(d) => d.parameter_fields()?,
             PreparedKind::Utility => HashMap::new(),
         };
-        let count = count_placeholders(&stmt).max(client_types.len());
+        let placeholders = count_placeholders(&stmt);
+        let count = placeholders.max(client_types.len());
         let mut param_types = Vec::with_capacity(count);
         let mut param_targets = Vec::with_capacity(count);
         for i in 0..count {
@@ -290,6 +293,7 @@ impl Session {
         );
         Ok(Prepared {
             stmt,
+            placeholders,
             kind,
             param_types,
             param_targets,
@@ -367,7 +371,7 @@ impl Session {
         match &prepared.kind {
             PreparedKind::Query(plan) => {
                 let bind = |p: &LogicalPlan| -> Result<LogicalPlan> {
-                    Ok(if count_placeholders(&prepared.stmt) > 0 {
+                    Ok(if prepared.placeholders > 0 {
                         p.clone().with_param_values(values.clone())?
                     } else {
                         p.clone()
@@ -418,7 +422,7 @@ impl Session {
         generic: &LogicalPlan,
         params: Vec<ScalarValue>,
     ) -> Result<Vec<RecordBatch>> {
-        let wanted = count_placeholders(&prepared.stmt);
+        let wanted = prepared.placeholders;
         if params.len() < wanted {
             return Err(QuiverError::ProtocolViolation(format!(
                 "bind message supplies {} parameters, but prepared statement \"\" requires {wanted}",

@@ -223,6 +223,26 @@ fn string_lit(s: &str) -> Expr {
     Expr::Value(Value::SingleQuotedString(s.to_string()).into())
 }
 
+/// Collations that order text by its bytes (the only order quiver's text has): `default` (the
+/// database's, C.UTF-8 here), `C`, `POSIX`, `ucs_basic`, `pg_c_utf8`, with or without the
+/// `pg_catalog` prefix.
+fn is_bytewise_collation(name: &ObjectName) -> bool {
+    let parts: Vec<String> = name
+        .0
+        .iter()
+        .map(|p| p.to_string().trim_matches('"').to_ascii_lowercase())
+        .collect();
+    let last = match parts.as_slice() {
+        [only] => only,
+        [schema, last] if schema == "pg_catalog" => last,
+        _ => return false,
+    };
+    matches!(
+        last.as_str(),
+        "default" | "c" | "posix" | "ucs_basic" | "pg_c_utf8" | "c.utf8" | "c.utf-8"
+    )
+}
+
 struct Rewriter;
 
 impl VisitorMut for Rewriter {
@@ -279,6 +299,14 @@ impl VisitorMut for Rewriter {
                 if let Some(t) = custom_cast_type(data_type) {
                     *expr = call(CAST_FN, vec![(**inner).clone(), string_lit(&t)]);
                 }
+            }
+            // `x COLLATE "C"` / `COLLATE pg_catalog.default` (psql's `\d` sends these): text
+            // compares bytewise here, which is what these collations mean for UTF-8.
+            Expr::Collate {
+                expr: inner,
+                collation,
+            } if is_bytewise_collation(collation) => {
+                *expr = Expr::Nested(Box::new((**inner).clone()));
             }
             // B'0101': a bit string.
             Expr::Value(v) if matches!(v.value, Value::SingleQuotedByteStringLiteral(_)) => {

@@ -368,6 +368,26 @@ async fn index_lifecycle_restart_deletes_and_new_rows() {
     let client = server.connect().await;
     let after = ids(&client, sql, q).await;
     assert_eq!(before, after, "same answers after restart");
+
+    // A parameter the index cannot search with: NULL orders nothing (any ten rows, as exact
+    // search gives); another dimension fails, here when the value is bound to the column's
+    // vector(384) (PostgreSQL binds an untypmodded vector and fails in the distance function
+    // instead: "different vector dimensions 384 and 3", also 22000). The cached plan then goes
+    // on answering.
+    let none: Option<Vector> = None;
+    let rows = client
+        .query(sql, &[&none])
+        .await
+        .unwrap_or_else(|e| panic!("{sql} with NULL: {}", describe(&e)));
+    assert_eq!(rows.len(), 10);
+    let err = client
+        .query(sql, &[&Vector(vec![1.0, 2.0, 3.0])])
+        .await
+        .expect_err("a 3-dimensional query against vector(384)");
+    let db = err.as_db_error().expect("a server error");
+    assert_eq!(db.code().code(), "22000", "{}", db.message());
+    assert_eq!(db.message(), "expected 384 dimensions, not 3");
+    assert_eq!(ids(&client, sql, q).await, after);
     let analyzed = simple_rows(
         &client,
         &format!("EXPLAIN ANALYZE {}", sql.replace("$1", &literal(q))),
