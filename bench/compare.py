@@ -120,7 +120,9 @@ def bench(binary, port, label, out_json, args, extra):
     if args.quick:
         cmd.append("--quick")
     else:
-        cmd += ["--exact-queries", "100"]
+        # Three passes per sweep point, QPS the median: single passes on this shared VM moved
+        # quiver's figures by up to 2x between runs.
+        cmd += ["--exact-queries", "100", "--passes", "3"]
     log(" ".join(cmd))
     subprocess.run(cmd, check=True)
     with open(out_json) as f:

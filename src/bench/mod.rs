@@ -95,6 +95,10 @@ pub struct BenchArgs {
     /// Queries to run per sweep point (the first N of `query.fvecs`) [default: 1000; 200 with --quick].
     #[arg(long)]
     pub queries: Option<usize>,
+    /// Times each point's queries are run, back to back: QPS is the median pass, so that a noisy
+    /// machine (a shared VM) moves it less; recall and latency percentiles cover every pass.
+    #[arg(long, default_value_t = 1)]
+    pub passes: usize,
     /// Neighbours per query (LIMIT k); recall@k is measured.
     #[arg(long, default_value_t = 10)]
     pub k: usize,
@@ -161,6 +165,7 @@ pub struct BenchArgs {
 struct Plan {
     rows: Option<usize>,
     queries: usize,
+    passes: usize,
     sweep: Vec<usize>,
     clients: Vec<usize>,
     filters: Vec<Filter>,
@@ -231,12 +236,13 @@ impl BenchArgs {
             self.clients
                 .clone()
                 .unwrap_or_else(|| if self.quick { vec![1, 2] } else { vec![1, 4] });
-        if clients.contains(&0) || self.k == 0 {
-            bail!("--clients and --k must be positive");
+        if clients.contains(&0) || self.k == 0 || self.passes == 0 {
+            bail!("--clients, --k and --passes must be positive");
         }
         Ok(Plan {
             rows: self.rows.or(self.quick.then_some(10_000)),
             queries: self.queries.unwrap_or(if self.quick { 200 } else { 1000 }),
+            passes: self.passes,
             sweep,
             clients,
             filters,
@@ -432,6 +438,7 @@ async fn run_async(args: BenchArgs) -> Result<Report> {
                 &QueryKind::Plain,
                 &truth,
                 metric,
+                plan.passes,
                 &format!("ann {label}, {clients} client(s)"),
             )
             .await?;
@@ -468,6 +475,7 @@ async fn run_async(args: BenchArgs) -> Result<Report> {
                 &kind,
                 ftruth,
                 metric,
+                plan.passes,
                 &format!("{}, {variant}", filter.name()),
             )
             .await?;
@@ -494,6 +502,7 @@ async fn run_async(args: BenchArgs) -> Result<Report> {
             &QueryKind::Plain,
             &truth,
             metric,
+            1,
             "exact (enable_indexscan = off)",
         )
         .await?;
@@ -732,6 +741,7 @@ async fn measure(
     kind: &QueryKind,
     truth: &[Truth],
     metric: Metric,
+    passes: usize,
     what: &str,
 ) -> Result<Point> {
     let mut stmts: Vec<Statement> = Vec::with_capacity(conns.len());
@@ -773,39 +783,46 @@ async fn measure(
     )
     .await;
 
-    let pb = bar(queries.len() as u64, what);
-    let start = Instant::now();
-    let workers = conns.iter().zip(&stmts).enumerate().map(|(w, (c, stmt))| {
-        let mine: Vec<usize> = queries
-            .iter()
-            .copied()
-            .skip(w)
-            .step_by(conns.len())
-            .collect();
-        let pb = pb.clone();
-        let arg = &arg;
-        async move {
-            let mut out = Vec::with_capacity(mine.len());
-            for q in mine {
-                let t = Instant::now();
-                let ids = run_query(c, stmt, ds.queries.row(q), arg(q)).await?;
-                out.push((q, t.elapsed(), ids));
-                pb.inc(1);
+    let pb = bar((queries.len() * passes) as u64, what);
+    let mut pass_qps = Vec::with_capacity(passes);
+    let mut all = Vec::with_capacity(queries.len() * passes);
+    for _ in 0..passes {
+        let start = Instant::now();
+        let workers = conns.iter().zip(&stmts).enumerate().map(|(w, (c, stmt))| {
+            let mine: Vec<usize> = queries
+                .iter()
+                .copied()
+                .skip(w)
+                .step_by(conns.len())
+                .collect();
+            let pb = pb.clone();
+            let arg = &arg;
+            async move {
+                let mut out = Vec::with_capacity(mine.len());
+                for q in mine {
+                    let t = Instant::now();
+                    let ids = run_query(c, stmt, ds.queries.row(q), arg(q)).await?;
+                    out.push((q, t.elapsed(), ids));
+                    pb.inc(1);
+                }
+                Ok::<_, tokio_postgres::Error>(out)
             }
-            Ok::<_, tokio_postgres::Error>(out)
-        }
-    });
-    let results = futures::future::try_join_all(workers)
-        .await
-        .with_context(|| format!("running `{sql}`"))?;
-    let wall = start.elapsed();
+        });
+        let results = futures::future::try_join_all(workers)
+            .await
+            .with_context(|| format!("running `{sql}`"))?;
+        pass_qps.push(queries.len() as f64 / start.elapsed().as_secs_f64());
+        all.extend(results.into_iter().flatten());
+    }
     pb.finish_and_clear();
+    pass_qps.sort_by(f64::total_cmp);
+    let qps = pass_qps[pass_qps.len() / 2];
 
-    let mut latencies = Vec::with_capacity(queries.len());
+    let mut latencies = Vec::with_capacity(all.len());
     let mut recall_sum = 0.0;
     let mut rows_sum = 0usize;
     let mut expected_sum = 0usize;
-    for (q, lat, ids) in results.into_iter().flatten() {
+    for (q, lat, ids) in all {
         latencies.push(lat);
         rows_sum += ids.len();
         expected_sum += truth[q].ids.len();
@@ -822,15 +839,16 @@ async fn measure(
         let i = ((latencies.len() as f64 - 1.0) * p).round() as usize;
         latencies.get(i).map_or(0.0, |d| d.as_secs_f64() * 1e3)
     };
-    let n = queries.len() as f64;
+    let n = latencies.len() as f64;
     let point = Point {
         workload: String::new(),
         setting: String::new(),
         param: None,
         clients: conns.len(),
         queries: queries.len(),
+        passes,
         recall: recall_sum / n,
-        qps: n / wall.as_secs_f64(),
+        qps,
         p50_ms: pct(0.50),
         p95_ms: pct(0.95),
         p99_ms: pct(0.99),

@@ -74,6 +74,8 @@ pub struct Point {
     pub param: Option<usize>,
     pub clients: usize,
     pub queries: usize,
+    /// Times the queries ran; `qps` is the median pass.
+    pub passes: usize,
     pub recall: f64,
     pub qps: f64,
     pub p50_ms: f64,
@@ -177,10 +179,14 @@ impl Report {
         let _ = writeln!(s);
         let _ = writeln!(
             s,
-            "{} rows × {} dims, {} queries, recall@{} ({} ground truth), metric {}; {}",
+            "{} rows × {} dims, {} queries{}, recall@{} ({} ground truth), metric {}; {}",
             self.dataset.rows,
             self.dataset.dim,
             self.dataset.queries,
+            match self.results.iter().map(|p| p.passes).max() {
+                Some(n) if n > 1 => format!(" × {n} passes per point (QPS: the median pass)"),
+                _ => String::new(),
+            },
             self.dataset.k,
             self.dataset.ground_truth,
             self.dataset.metric,

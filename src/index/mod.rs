@@ -138,6 +138,28 @@ impl RowMask {
         }
     }
 
+    /// The first `len` bits of a little-endian bitmap (bit `i` is bit `i % 8` of byte `i / 8`,
+    /// Arrow's layout): a word at a time, not a bit at a time.
+    pub fn from_le_bitmap(bytes: &[u8], len: usize) -> RowMask {
+        let mut words: Vec<u64> = bytes
+            .chunks(8)
+            .take(len.div_ceil(64))
+            .map(|c| {
+                let mut w = [0u8; 8];
+                w[..c.len()].copy_from_slice(c);
+                u64::from_le_bytes(w)
+            })
+            .collect();
+        words.resize(len.div_ceil(64), 0);
+        if len % 64 != 0 {
+            if let Some(last) = words.last_mut() {
+                *last &= (1u64 << (len % 64)) - 1;
+            }
+        }
+        let count = words.iter().map(|w| w.count_ones() as usize).sum();
+        RowMask { words, len, count }
+    }
+
     pub fn from_bools(bits: impl IntoIterator<Item = bool>) -> RowMask {
         let mut m = RowMask::none(0);
         for (i, b) in bits.into_iter().enumerate() {
@@ -314,5 +336,17 @@ mod tests {
             .collect();
         assert_eq!(v, vec![1, 2]);
         assert_eq!(RowMask::none(10).iter().count(), 0);
+        // From a bitmap: only the first `len` bits count, whatever follows them.
+        let bools: Vec<bool> = (0..130).map(|i| i % 3 == 0 || i == 129).collect();
+        let mut bytes = vec![0u8; 17];
+        for (i, b) in bools.iter().enumerate() {
+            bytes[i / 8] |= u8::from(*b) << (i % 8);
+        }
+        bytes[16] |= 0xfc; // bits 130.. set: beyond len
+        let m = RowMask::from_le_bitmap(&bytes, 130);
+        assert_eq!(m, RowMask::from_bools(bools));
+        assert_eq!(m.count(), 44);
+        assert_eq!(RowMask::from_le_bitmap(&[0xff], 3).count(), 3);
+        assert_eq!(RowMask::from_le_bitmap(&[], 70), RowMask::none(70));
     }
 }

@@ -11,7 +11,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, FixedSizeListArray, RecordBatch, UInt64Array,
+    Array, ArrayRef, AsArray, BooleanArray, BooleanBufferBuilder, FixedSizeListArray, RecordBatch,
+    UInt64Array,
 };
 use arrow::datatypes::{DataType, Float16Type, Float32Type, SchemaRef};
 use datafusion::common::tree_node::TreeNodeRecursion;
@@ -413,7 +414,8 @@ fn sort_by_key(
     Ok(vec![arrow::compute::take_record_batch(&all, &indices)?])
 }
 
-/// Evaluates the filter over a part's batches (projected as the scan outputs them).
+/// Evaluates the filter over a part's batches (projected as the scan outputs them): the rows
+/// where it is true (not false, not NULL), gathered bitmap word by bitmap word.
 fn filter_mask(
     batches: &[RecordBatch],
     projection: &[usize],
@@ -422,7 +424,8 @@ fn filter_mask(
     let Some(filter) = &ann.filter else {
         return Ok(None);
     };
-    let mut bits = Vec::new();
+    let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+    let mut bits = BooleanBufferBuilder::new(rows);
     for b in batches {
         let projected = b.project(projection)?;
         let value = filter
@@ -432,9 +435,14 @@ fn filter_mask(
             .as_any()
             .downcast_ref::<BooleanArray>()
             .ok_or_else(|| QuiverError::Internal("filter is not boolean".into()))?;
-        bits.extend((0..bools.len()).map(|i| bools.is_valid(i) && bools.value(i)));
+        match bools.nulls() {
+            Some(valid) => bits.append_buffer(&(bools.values() & valid.inner())),
+            None => bits.append_buffer(bools.values()),
+        }
     }
-    Ok(Some(RowMask::from_bools(bits)))
+    let bits = bits.finish();
+    // `finish` leaves the bits at offset 0, so the bytes are the bitmap itself.
+    Ok(Some(RowMask::from_le_bitmap(bits.values(), bits.len())))
 }
 
 /// Position of a row id among a segment's rows (row ids ascend within a segment; a linear scan

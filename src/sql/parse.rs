@@ -12,9 +12,9 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    CastKind, DataType, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
-    FunctionArguments, Ident, ObjectName, ObjectNamePart, Statement, TableAliasColumnDef,
-    TableFactor, Value, VisitMut, VisitorMut,
+    BinaryOperator, CastKind, DataType, Expr, Function, FunctionArg, FunctionArgExpr,
+    FunctionArgumentList, FunctionArguments, Ident, ObjectName, ObjectNamePart, Statement,
+    TableAliasColumnDef, TableFactor, Value, VisitMut, VisitorMut,
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::{Parser, ParserError};
@@ -243,6 +243,39 @@ fn is_bytewise_collation(name: &ObjectName) -> bool {
     )
 }
 
+/// The built-in operator `OPERATOR(pg_catalog.op)` (or `OPERATOR(op)`) names, for the operators
+/// sqlparser parses natively.
+fn qualified_operator(parts: &[String]) -> Option<BinaryOperator> {
+    let op = match parts {
+        [op] => op,
+        [schema, op] if schema.eq_ignore_ascii_case("pg_catalog") => op,
+        _ => return None,
+    };
+    Some(match op.as_str() {
+        "~" => BinaryOperator::PGRegexMatch,
+        "~*" => BinaryOperator::PGRegexIMatch,
+        "!~" => BinaryOperator::PGRegexNotMatch,
+        "!~*" => BinaryOperator::PGRegexNotIMatch,
+        "~~" => BinaryOperator::PGLikeMatch,
+        "~~*" => BinaryOperator::PGILikeMatch,
+        "!~~" => BinaryOperator::PGNotLikeMatch,
+        "!~~*" => BinaryOperator::PGNotILikeMatch,
+        "=" => BinaryOperator::Eq,
+        "<>" | "!=" => BinaryOperator::NotEq,
+        "<" => BinaryOperator::Lt,
+        "<=" => BinaryOperator::LtEq,
+        ">" => BinaryOperator::Gt,
+        ">=" => BinaryOperator::GtEq,
+        "+" => BinaryOperator::Plus,
+        "-" => BinaryOperator::Minus,
+        "*" => BinaryOperator::Multiply,
+        "/" => BinaryOperator::Divide,
+        "%" => BinaryOperator::Modulo,
+        "||" => BinaryOperator::StringConcat,
+        _ => return None,
+    })
+}
+
 struct Rewriter;
 
 impl VisitorMut for Rewriter {
@@ -307,6 +340,14 @@ impl VisitorMut for Rewriter {
                 collation,
             } if is_bytewise_collation(collation) => {
                 *expr = Expr::Nested(Box::new((**inner).clone()));
+            }
+            // `a OPERATOR(pg_catalog.~) b` (psql's `\d` patterns): the operator itself.
+            Expr::BinaryOp { op, .. } => {
+                if let BinaryOperator::PGCustomBinaryOperator(parts) = op {
+                    if let Some(std) = qualified_operator(parts) {
+                        *op = std;
+                    }
+                }
             }
             // B'0101': a bit string.
             Expr::Value(v) if matches!(v.value, Value::SingleQuotedByteStringLiteral(_)) => {
