@@ -26,7 +26,7 @@ use parking_lot::{Mutex, RwLock};
 
 use crate::error::{QuiverError, Result};
 use catalog::{ExtensionDef, IndexDef, SegmentMeta, SequenceDef, TableDef, ROW_ID};
-use kv::{Kv, CF_DELETES, CF_ROWS};
+use kv::{Kv, KvBatch, CF_DELETES, CF_ROWS};
 use segment::{SealedSegment, SegmentRef};
 use txn::TxnWrites;
 use unique::UniqueIndex;
@@ -616,7 +616,10 @@ impl Storage {
             Arc<RwLock<TableState>>,
             Vec<(u64, RecordBatch)>,
             HashSet<u64>,
+            Option<DirectSegment>,
         )> = Vec::new();
+        // Segment files written for this commit: removed again if the commit fails.
+        let mut written: Vec<PathBuf> = Vec::new();
         for (table_id, tw) in writes.tables {
             let Some(t) = self.table(table_id) else {
                 return Err(QuiverError::UndefinedTable(format!(
@@ -637,22 +640,46 @@ impl Storage {
                     }
                 };
                 let first = row_ids(&batch)?.value(0);
-                b.put_rows(table_id, first, &segment::encode_ipc(&batch)?)?;
                 inserted.push((first, batch));
             }
+            // A bulk insert (COPY, INSERT ... SELECT) of at least a segment's worth of rows becomes a
+            // sealed segment at once: written once, to Parquet, rather than into RocksDB first and
+            // again when the growing segment seals.
+            let rows: usize = inserted.iter().map(|(_, b)| b.num_rows()).sum();
+            let direct = if rows >= self.opts.segment_max_rows {
+                let d = self.direct_segment(table_id, &t, &inserted, &mut b);
+                if let Ok(d) = &d {
+                    written.push(d.path.clone());
+                }
+                match d {
+                    Ok(d) => Some(d),
+                    Err(e) => {
+                        written.iter().for_each(|p| remove_segment_files(p));
+                        return Err(e);
+                    }
+                }
+            } else {
+                for (first, batch) in &inserted {
+                    b.put_rows(table_id, *first, &segment::encode_ipc(batch)?)?;
+                }
+                None
+            };
             for id in &tw.deletes {
                 b.put_delete_marker(table_id, *id)?;
             }
-            applied.push((t, inserted, tw.deletes));
+            applied.push((t, inserted, tw.deletes, direct));
         }
         for name in &writes.sequences {
             if let Some(s) = self.sequences.lock().get(name) {
                 b.put_meta(&format!("seq/{name}"), &to_json(s)?)?;
             }
         }
-        b.commit()?;
+        if let Err(e) = b.commit() {
+            written.iter().for_each(|p| remove_segment_files(p));
+            return Err(e);
+        }
         let mut to_seal = Vec::new();
-        for (t, inserted, deletes) in applied {
+        for (t, inserted, deletes, direct) in applied {
             let mut st = t.write();
             if let Some(mut idx) = st.unique.take() {
                 let def = st.def.clone();
@@ -664,9 +691,30 @@ impl Storage {
                 }
                 st.unique = if ok { Some(idx) } else { None };
             }
-            for (first, batch) in inserted {
-                st.growing_rows += batch.num_rows();
-                st.growing.insert(first, batch);
+            match direct {
+                Some(d) => {
+                    let table_id = d.def.id;
+                    let seg = Arc::new(SealedSegment::new(
+                        d.meta.clone(),
+                        &self.segment_dir(table_id),
+                    ));
+                    st.sealed.push(seg.clone());
+                    tracing::info!(table = %d.def.name, segment = d.meta.id, rows = d.meta.rows,
+                        "bulk insert written as a sealed segment");
+                    for idx in &d.def.indexes {
+                        if let Some(spec) = vindex::vector_spec(idx, &d.def) {
+                            self.indexes
+                                .schedule(table_id, seg.clone(), spec, d.schema.clone());
+                        }
+                    }
+                    st.def = d.def;
+                }
+                None => {
+                    for (first, batch) in inserted {
+                        st.growing_rows += batch.num_rows();
+                        st.growing.insert(first, batch);
+                    }
+                }
             }
             if !deletes.is_empty() {
                 Arc::make_mut(&mut st.deleted).extend(deletes);
@@ -680,6 +728,53 @@ impl Storage {
             self.seal(id)?;
         }
         Ok(())
+    }
+
+    /// Writes `rows` (a commit's inserts into one table) as a new segment file, fsynced, and adds
+    /// the table's catalog entry naming it to `b`, the commit's batch: the rows become visible
+    /// exactly when the commit does. The caller holds the commit lock (segment ids, catalog).
+    fn direct_segment(
+        &self,
+        table_id: u64,
+        t: &Arc<RwLock<TableState>>,
+        rows: &[(u64, RecordBatch)],
+        b: &mut KvBatch,
+    ) -> Result<DirectSegment> {
+        let mut def = (*t.read().def).clone();
+        let schema: SchemaRef = def.storage_schema();
+        let live: Vec<RecordBatch> = rows
+            .iter()
+            .map(|(_, batch)| segment::adapt_batch(batch, &schema))
+            .collect::<Result<_>>()?;
+        let id = def.next_segment_id;
+        def.next_segment_id += 1;
+        let file = format!("s{id}.parquet");
+        let path = self.segment_dir(table_id).join(&file);
+        let bytes = segment::write_parquet(&path, &schema, &live)?;
+        let (mut min, mut max, mut count) = (u64::MAX, 0u64, 0u64);
+        for lb in &live {
+            for id in row_ids(lb)?.values() {
+                min = min.min(*id);
+                max = max.max(*id);
+            }
+            count += lb.num_rows() as u64;
+        }
+        let meta = SegmentMeta {
+            id,
+            file,
+            rows: count,
+            min_row_id: min,
+            max_row_id: max,
+            bytes,
+        };
+        def.segments.push(meta.clone());
+        b.put_meta(&table_meta_key(table_id), &to_json(&def)?)?;
+        Ok(DirectSegment {
+            meta,
+            def: Arc::new(def),
+            schema,
+            path,
+        })
     }
 
     fn persist_sequences(&self, names: &HashSet<String>) -> Result<()> {
@@ -788,6 +883,15 @@ impl Storage {
         }
         Ok(())
     }
+}
+
+/// A segment a commit wrote directly (see `Storage::direct_segment`).
+struct DirectSegment {
+    meta: SegmentMeta,
+    /// The table's catalog entry with the segment added.
+    def: Arc<TableDef>,
+    schema: SchemaRef,
+    path: PathBuf,
 }
 
 /// Removes a segment file and the index files built for it (`s<id>.*`).

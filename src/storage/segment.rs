@@ -13,8 +13,8 @@ use arrow::datatypes::SchemaRef;
 use arrow::ipc::reader::StreamReader;
 use arrow::ipc::writer::StreamWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use parquet::arrow::ArrowWriter;
-use parquet::basic::Compression;
+use parquet::arrow::{ArrowSchemaConverter, ArrowWriter};
+use parquet::basic::{Compression, Type as PhysicalType};
 use parquet::file::properties::WriterProperties;
 
 use crate::error::{QuiverError, Result};
@@ -130,10 +130,25 @@ pub fn write_parquet(path: &Path, schema: &SchemaRef, batches: &[RecordBatch]) -
     }
     let tmp = path.with_extension("parquet.tmp");
     let file = File::create(&tmp)?;
-    let props = WriterProperties::builder()
+    let mut props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
-        .set_max_row_group_row_count(Some(64 * 1024))
-        .build();
+        .set_max_row_group_row_count(Some(64 * 1024));
+    // Vector components (floats inside lists) neither repeat nor compress: dictionary encoding and
+    // Snappy only cost time on them (most of a bulk load's Parquet write) for no smaller file.
+    if let Ok(descr) = ArrowSchemaConverter::new().convert(schema) {
+        for col in descr.columns() {
+            let float = matches!(
+                col.physical_type(),
+                PhysicalType::FLOAT | PhysicalType::DOUBLE | PhysicalType::FIXED_LEN_BYTE_ARRAY
+            );
+            if float && col.max_rep_level() > 0 {
+                props = props
+                    .set_column_dictionary_enabled(col.path().clone(), false)
+                    .set_column_compression(col.path().clone(), Compression::UNCOMPRESSED);
+            }
+        }
+    }
+    let props = props.build();
     let mut w = ArrowWriter::try_new(file, schema.clone(), Some(props))?;
     for b in batches {
         w.write(b)?;

@@ -92,9 +92,18 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server on a fresh data directory and waits until its port accepts connections.
     pub fn start() -> TestServer {
+        Self::start_with_config("")
+    }
+
+    /// Like `start`, with `toml` as the server's configuration file (`--config`), kept across
+    /// restarts; e.g. `segment_max_rows = 1000` to exercise sealing with little data.
+    pub fn start_with_config(toml: &str) -> TestServer {
         let root = unique_temp_dir("quiver-test");
         let data_dir = root.join("data");
         let log_path = root.join("server.log");
+        if !toml.is_empty() {
+            std::fs::write(root.join("quiver.toml"), toml).expect("write the test config");
+        }
         let mut server = TestServer {
             port: free_port(),
             root,
@@ -135,6 +144,12 @@ impl TestServer {
             .env_remove("QUIVER_LISTEN")
             .env_remove("QUIVER_DATA_DIR")
             .env_remove("QUIVER_CONFIG")
+            .args(
+                Some(self.root.join("quiver.toml"))
+                    .filter(|p| p.exists())
+                    .map(|p| vec!["--config".into(), p.into_os_string()])
+                    .unwrap_or_default(),
+            )
             .env(
                 "RUST_LOG",
                 std::env::var("QUIVER_TEST_RUST_LOG").unwrap_or_else(|_| "warn".into()),

@@ -236,3 +236,81 @@ async fn copy_with_a_bad_row_loads_nothing() {
     .await;
     assert_eq!(count(&client, "items").await, 1);
 }
+
+/// A COPY of more rows than a segment holds is written straight to a sealed segment (one Parquet
+/// write, no row log): visible at once, indexed, correct with deletes and later inserts, and
+/// durable across kill -9 the moment COPY returns.
+#[tokio::test]
+async fn bulk_copy_becomes_a_sealed_segment_and_survives_kill_9() {
+    let mut server = TestServer::start_with_config("segment_max_rows = 1000\n");
+    let client = server.connect().await;
+    create_extension(&client).await;
+    exec(
+        &client,
+        "CREATE TABLE bulk (id bigint PRIMARY KEY, embedding vector(3))",
+    )
+    .await;
+    exec(
+        &client,
+        "CREATE INDEX ON bulk USING hnsw (embedding vector_l2_ops)",
+    )
+    .await;
+    // A few rows first, so that the growing segment is not empty when the bulk load arrives.
+    exec(
+        &client,
+        "INSERT INTO bulk VALUES (100000, '[0,0,0]'), (100001, '[9,9,9]')",
+    )
+    .await;
+    let mut text = String::new();
+    for i in 0..2500 {
+        text.push_str(&format!("{i}\t[{},{},{}]\n", i, i % 7, 1));
+    }
+    let sql = "COPY bulk (id, embedding) FROM STDIN";
+    let n = copy_in(&client, sql, Bytes::from(text), 1 << 16)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {}", describe(&e)));
+    assert_eq!(n, 2500);
+    assert_eq!(count(&client, "bulk").await, 2502);
+    let plan = simple_rows(&client, "EXPLAIN SELECT id FROM bulk")
+        .await
+        .into_iter()
+        .flatten()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(plan.contains("segments=1"), "{plan}");
+    // Deletes reach rows of the new segment; the primary key still sees them.
+    exec(&client, "DELETE FROM bulk WHERE id < 10").await;
+    let err = client
+        .batch_execute("INSERT INTO bulk VALUES (20, '[1,1,1]')")
+        .await
+        .expect_err("id 20 came in with the COPY");
+    assert_eq!(
+        err.code(),
+        Some(&SqlState::UNIQUE_VIOLATION),
+        "{}",
+        describe(&err)
+    );
+    let nearest = simple_rows(
+        &client,
+        "SELECT id FROM bulk ORDER BY embedding <-> '[11,4,1]' LIMIT 3",
+    )
+    .await;
+    assert_eq!(nearest[0][0].as_deref(), Some("11"));
+
+    server.kill9();
+    server.restart();
+    let client = server.connect().await;
+    assert_eq!(count(&client, "bulk").await, 2492);
+    let rows = simple_rows(
+        &client,
+        "SELECT min(id), max(id) FROM bulk WHERE id < 100000",
+    )
+    .await;
+    assert_eq!(
+        rows,
+        vec![vec![Some("10".to_string()), Some("2499".to_string())]]
+    );
+    exec(&client, "INSERT INTO bulk VALUES (5000, '[5000,2,1]')").await;
+    assert_eq!(count(&client, "bulk").await, 2493);
+}
