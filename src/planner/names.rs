@@ -13,7 +13,7 @@ use sqlparser::ast::{
 };
 
 use crate::error::Result;
-use crate::sql::parse::CAST_FN;
+use crate::sql::parse::{CAST_FN, REGCLASS_FN};
 
 fn function_name(f: &Function) -> String {
     let name = f
@@ -23,6 +23,9 @@ fn function_name(f: &Function) -> String {
         .map(|p| p.to_string())
         .unwrap_or_default()
         .to_ascii_lowercase();
+    if name == REGCLASS_FN {
+        return "regclass".into();
+    }
     if name == CAST_FN {
         // `x::vector(3)` is named after the type, as PostgreSQL names casts.
         if let FunctionArguments::List(l) = &f.args {

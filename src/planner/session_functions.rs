@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, Int32Array, Int64Array, StringArray};
+use arrow::array::{Array, ArrayRef, AsArray, Int32Array, Int64Array, StringArray, UInt32Array};
 use arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::{exec_err, ScalarValue};
 use datafusion::error::Result as DfResult;
@@ -19,8 +19,10 @@ use parking_lot::Mutex;
 use crate::error::{QuiverError, Result};
 use crate::planner::settings::Settings;
 use crate::sql::functions::{bidx, SqlFn};
+use crate::sql::parse::REGCLASS_FN;
 use crate::storage::provider::SharedTxn;
 use crate::storage::Storage;
+use crate::types::SqlType;
 
 fn strings(a: &ArrayRef) -> Result<StringArray> {
     Ok(arrow::compute::cast(a, &DataType::Utf8)?
@@ -203,6 +205,68 @@ fn relation_size(storage: &Storage, arg: &ScalarValue, what: SizeOf) -> Result<O
         (None, SizeOf::Total) => rows() + indexes(),
     };
     Ok(Some(bytes as i64))
+}
+
+/// The pg_class OID of the table or index `name` (`t`, `public.t`, `"T"`), if there is one.
+fn relation_oid(storage: &Storage, name: &str) -> Option<u32> {
+    use crate::planner::pg_catalog::TABLE_OID_BASE;
+    let name = seq_name(name);
+    storage.table_defs().iter().find_map(|t| {
+        if t.schema == "public" && t.name == name {
+            return u32::try_from(t.id).ok().map(|id| TABLE_OID_BASE + id);
+        }
+        t.indexes
+            .iter()
+            .find(|i| i.name == name)
+            .and_then(|i| u32::try_from(i.id).ok().map(|id| TABLE_OID_BASE + id))
+    })
+}
+
+/// `x::regclass` (`strict`: an unknown name is 42P01, as in PostgreSQL) and `to_regclass(x)`
+/// (NULL instead): a relation name becomes its OID; an OID stays as it is.
+fn regclass_udf(storage: Arc<Storage>, name: &'static str, strict: bool) -> ScalarUDF {
+    SqlFn::new(
+        name,
+        Volatility::Volatile,
+        Arc::new(move |_: &[FieldRef], _| Ok(SqlType::Oid.field(name, true))),
+        Arc::new(move |args: &[ArrayRef], _: &[FieldRef], _: &Field, rows| {
+            let a = &args[0];
+            let names = match a.data_type() {
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null => {
+                    Some(strings(a)?)
+                }
+                _ => None,
+            };
+            let oids = match &names {
+                Some(_) => None,
+                None => Some(arrow::compute::cast(a, &DataType::UInt32)?),
+            };
+            let mut out = Vec::with_capacity(rows);
+            for i in 0..rows {
+                let k = bidx(a.len(), i);
+                if a.is_null(k) {
+                    out.push(None);
+                    continue;
+                }
+                out.push(match (&names, &oids) {
+                    (Some(n), _) => {
+                        let found = relation_oid(&storage, n.value(k));
+                        if found.is_none() && strict {
+                            return Err(QuiverError::UndefinedTable(seq_name(n.value(k))));
+                        }
+                        found
+                    }
+                    (None, Some(o)) => {
+                        let o = o.as_primitive::<arrow::datatypes::UInt32Type>();
+                        (!o.is_null(k)).then(|| o.value(k))
+                    }
+                    (None, None) => None,
+                });
+            }
+            Ok(Arc::new(UInt32Array::from(out)) as ArrayRef)
+        }),
+    )
+    .udf()
 }
 
 /// `pg_size_pretty(bigint)`, with PostgreSQL's units and rounding.
@@ -438,6 +502,8 @@ pub fn udfs(
             .udf(),
         );
     }
+    v.push(regclass_udf(storage.clone(), REGCLASS_FN, true));
+    v.push(regclass_udf(storage.clone(), "to_regclass", false));
     v.push(
         SqlFn::new(
             "pg_size_pretty",

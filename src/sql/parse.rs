@@ -1,7 +1,8 @@
 //! SQL text → sqlparser statements (PostgreSQL dialect), plus the AST rewrites that let DataFusion
 //! plan pgvector's surface:
 //! - casts to types DataFusion does not know (`::vector(3)`, `::halfvec`, `::sparsevec`, `::bit(n)`,
-//!   `::jsonb`, `::uuid`, `::regtype`, `::regclass`) become calls of `__quiver_cast(expr, 'type')`;
+//!   `::jsonb`, `::uuid`, `::regtype`) become calls of `__quiver_cast(expr, 'type')`, and
+//!   `::regclass` a call of `__quiver_regclass(expr)` (a name looked up in the catalog);
 //!   `x::regtype::text` becomes `__quiver_regtype_name(x)`;
 //! - `pg_catalog.f(...)` calls lose their schema prefix.
 //!
@@ -23,6 +24,9 @@ use crate::error::{QuiverError, Result};
 
 pub const CAST_FN: &str = "__quiver_cast";
 pub const REGTYPE_NAME_FN: &str = "__quiver_regtype_name";
+/// `x::regclass`: a relation name (or OID) as its OID, resolved against the catalog when the
+/// statement runs (a session function; see `planner::session_functions`).
+pub const REGCLASS_FN: &str = "__quiver_regclass";
 
 /// How `<+>` (pgvector's L1 distance) reaches the planner: sqlparser splits `<+>` into `<` `+` `>`,
 /// so the text is respelled, outside literals and comments, as an operator it keeps whole.
@@ -276,6 +280,23 @@ fn qualified_operator(parts: &[String]) -> Option<BinaryOperator> {
     })
 }
 
+/// `x` of a rewritten `x::regclass` (a call of [`REGCLASS_FN`]).
+fn regclass_argument(e: &Expr) -> Option<Expr> {
+    let Expr::Function(f) = e else {
+        return None;
+    };
+    if f.name.to_string() != REGCLASS_FN {
+        return None;
+    }
+    match &f.args {
+        FunctionArguments::List(l) => match l.args.as_slice() {
+            [FunctionArg::Unnamed(FunctionArgExpr::Expr(x))] => Some(x.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 struct Rewriter;
 
 impl VisitorMut for Rewriter {
@@ -330,7 +351,11 @@ impl VisitorMut for Rewriter {
                     return ControlFlow::Continue(());
                 }
                 if let Some(t) = custom_cast_type(data_type) {
-                    *expr = call(CAST_FN, vec![(**inner).clone(), string_lit(&t)]);
+                    *expr = if t == "regclass" {
+                        call(REGCLASS_FN, vec![(**inner).clone()])
+                    } else {
+                        call(CAST_FN, vec![(**inner).clone(), string_lit(&t)])
+                    };
                 }
             }
             // `x COLLATE "C"` / `COLLATE pg_catalog.default` (psql's `\d` sends these): text
@@ -360,6 +385,20 @@ impl VisitorMut for Rewriter {
                     let schema = f.name.0[0].to_string().to_ascii_lowercase();
                     if schema == "pg_catalog" || schema == "public" {
                         f.name.0.remove(0);
+                    }
+                }
+                // `nextval('t_id_seq'::regclass)` (how PostgreSQL spells a serial's default): the
+                // sequence functions take the name itself.
+                let name = f.name.to_string().to_ascii_lowercase();
+                if matches!(name.as_str(), "nextval" | "currval" | "setval") {
+                    if let FunctionArguments::List(l) = &mut f.args {
+                        if let Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(first))) =
+                            l.args.first_mut()
+                        {
+                            if let Some(inner) = regclass_argument(first) {
+                                *first = inner;
+                            }
+                        }
                     }
                 }
             }
