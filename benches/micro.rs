@@ -237,26 +237,41 @@ fn hnsw(c: &mut Criterion) {
         &|_| true,
     )
     .expect("build");
-    let qs = queries(DIM);
-    let mut g = c.benchmark_group("hnsw");
-    for ef in [20usize, 40, 100] {
+    let variants = [20usize, 40, 100].map(|ef| {
         let p = SearchParams {
             k: 10,
             ef_search: ef,
             ..SearchParams::default()
         };
+        (format!("ef{ef}"), format!("ef_search={ef}"), p)
+    });
+    search(c, "hnsw", &index, &set, &variants);
+}
+
+/// One benchmark per search variant `(id, description, params)` over the shared query set, in
+/// group `group`, each preceded by its recall@10 against brute force (printed).
+fn search(
+    c: &mut Criterion,
+    group: &str,
+    index: &dyn VectorIndex,
+    set: &VectorSet,
+    variants: &[(String, String, SearchParams)],
+) {
+    let qs = queries(DIM);
+    let mut g = c.benchmark_group(group);
+    for (id, what, p) in variants {
         eprintln!(
-            "hnsw search {SEARCH_ROWS}x{DIM} ef_search={ef}: recall@10 {:.3}",
-            recall(&index, &set, &qs, &p)
+            "{group} search {SEARCH_ROWS}x{DIM} {what}: recall@10 {:.3}",
+            recall(index, set, &qs, p)
         );
         let mut i = 0;
         g.bench_function(
-            BenchmarkId::new(format!("search_{SEARCH_ROWS}x{DIM}_k10"), format!("ef{ef}")),
+            BenchmarkId::new(format!("search_{SEARCH_ROWS}x{DIM}_k10"), id),
             |x| {
                 x.iter(|| {
                     i = (i + 1) % qs.len();
                     index
-                        .search(black_box(&qs[i]), &p, None, &mut SearchStats::default())
+                        .search(black_box(&qs[i]), p, None, &mut SearchStats::default())
                         .expect("search")
                 })
             },
@@ -282,36 +297,20 @@ fn ivfflat(c: &mut Criterion) {
     let set = clustered(SEARCH_ROWS, DIM, 3);
     let index =
         IvfFlatIndex::build(Metric::L2, set.clone(), 141, threads, &|_| true).expect("build");
-    let qs = queries(DIM);
-    let mut g = c.benchmark_group("ivfflat");
-    for probes in [1usize, 10] {
+    let variants = [1usize, 10].map(|probes| {
         let p = SearchParams {
             k: 10,
             probes,
             max_probes: probes,
             ..SearchParams::default()
         };
-        eprintln!(
-            "ivfflat search {SEARCH_ROWS}x{DIM} lists=141 probes={probes}: recall@10 {:.3}",
-            recall(&index, &set, &qs, &p)
-        );
-        let mut i = 0;
-        g.bench_function(
-            BenchmarkId::new(
-                format!("search_{SEARCH_ROWS}x{DIM}_k10"),
-                format!("probes{probes}"),
-            ),
-            |x| {
-                x.iter(|| {
-                    i = (i + 1) % qs.len();
-                    index
-                        .search(black_box(&qs[i]), &p, None, &mut SearchStats::default())
-                        .expect("search")
-                })
-            },
-        );
-    }
-    g.finish();
+        (
+            format!("probes{probes}"),
+            format!("lists=141 probes={probes}"),
+            p,
+        )
+    });
+    search(c, "ivfflat", &index, &set, &variants);
 }
 
 fn config() -> Criterion {

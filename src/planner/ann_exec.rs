@@ -475,54 +475,67 @@ fn exact(
     query16: &[f16],
 ) -> Result<Vec<Neighbor>> {
     let mut top = TopK::new(ann.k);
-    let metric = ann.spec.metric;
-    let dim = ann.spec.dim;
     let mut base = 0u32;
     for b in batches {
-        let col: &ArrayRef = b.column(ann.spec.column);
-        let list = col
-            .as_any()
-            .downcast_ref::<FixedSizeListArray>()
-            .ok_or_else(|| {
-                QuiverError::Internal(format!("not a vector column: {}", col.data_type()))
-            })?;
-        let values = list.values();
+        let list = vector_column(b, ann)?;
         for i in 0..list.len() {
             let pos = base + i as u32;
-            if list.is_null(i) || mask.is_some_and(|m| !m.contains(pos)) {
+            if mask.is_some_and(|m| !m.contains(pos)) {
                 continue;
             }
-            let start = list.value_offset(i) as usize;
-            let d = match values.data_type() {
-                DataType::Float32 => {
-                    let v = values.as_primitive::<Float32Type>().values();
-                    match v.get(start..start + dim) {
-                        Some(row) => flat::distance(metric, row, query),
-                        None => continue,
-                    }
-                }
-                DataType::Float16 => {
-                    let v = values.as_primitive::<Float16Type>().values();
-                    match v.get(start..start + dim) {
-                        Some(row) => flat::distance_f16(metric, row, query16),
-                        None => continue,
-                    }
-                }
-                other => {
-                    return Err(QuiverError::Internal(format!(
-                        "not a vector column: {other}"
-                    )))
-                }
-            };
-            top.push(pos, d);
+            if let Some(d) = row_distance(list, i, ann, query, query16)? {
+                top.push(pos, d);
+            }
         }
         base += list.len() as u32;
     }
     Ok(top.into_sorted())
 }
 
-/// The exact distance from the query to the row at `pos` (over the concatenation of `batches`),
-/// as [`exact`] computes it; infinity for a NULL or short row.
+/// The indexed vector column of a part's batch.
+fn vector_column<'b>(b: &'b RecordBatch, ann: &AnnQuery) -> Result<&'b FixedSizeListArray> {
+    let col: &ArrayRef = b.column(ann.spec.column);
+    col.as_any()
+        .downcast_ref::<FixedSizeListArray>()
+        .ok_or_else(|| QuiverError::Internal(format!("not a vector column: {}", col.data_type())))
+}
+
+/// The exact distance from the query to row `i` of `list`, as the SQL distance function computes
+/// it; `None` for a NULL row (or one shorter than the index's dimension).
+fn row_distance(
+    list: &FixedSizeListArray,
+    i: usize,
+    ann: &AnnQuery,
+    query: &[f32],
+    query16: &[f16],
+) -> Result<Option<f32>> {
+    if list.is_null(i) {
+        return Ok(None);
+    }
+    let (metric, dim) = (ann.spec.metric, ann.spec.dim);
+    let start = list.value_offset(i) as usize;
+    let values = list.values();
+    Ok(match values.data_type() {
+        DataType::Float32 => values
+            .as_primitive::<Float32Type>()
+            .values()
+            .get(start..start + dim)
+            .map(|r| flat::distance(metric, r, query)),
+        DataType::Float16 => values
+            .as_primitive::<Float16Type>()
+            .values()
+            .get(start..start + dim)
+            .map(|r| flat::distance_f16(metric, r, query16)),
+        other => {
+            return Err(QuiverError::Internal(format!(
+                "not a vector column: {other}"
+            )))
+        }
+    })
+}
+
+/// [`row_distance`] of the row at `pos` over the concatenation of `batches`; infinity (last)
+/// for a NULL row.
 fn distance_at(
     batches: &[RecordBatch],
     pos: u32,
@@ -531,36 +544,8 @@ fn distance_at(
     query16: &[f16],
 ) -> Result<f32> {
     let (bi, row) = locate(batches, pos)?;
-    let col: &ArrayRef = batches[bi].column(ann.spec.column);
-    let list = col
-        .as_any()
-        .downcast_ref::<FixedSizeListArray>()
-        .ok_or_else(|| {
-            QuiverError::Internal(format!("not a vector column: {}", col.data_type()))
-        })?;
-    if list.is_null(row) {
-        return Ok(f32::INFINITY);
-    }
-    let (metric, dim) = (ann.spec.metric, ann.spec.dim);
-    let start = list.value_offset(row) as usize;
-    let values = list.values();
-    Ok(match values.data_type() {
-        DataType::Float32 => values
-            .as_primitive::<Float32Type>()
-            .values()
-            .get(start..start + dim)
-            .map_or(f32::INFINITY, |r| flat::distance(metric, r, query)),
-        DataType::Float16 => values
-            .as_primitive::<Float16Type>()
-            .values()
-            .get(start..start + dim)
-            .map_or(f32::INFINITY, |r| flat::distance_f16(metric, r, query16)),
-        other => {
-            return Err(QuiverError::Internal(format!(
-                "not a vector column: {other}"
-            )))
-        }
-    })
+    let list = vector_column(&batches[bi], ann)?;
+    Ok(row_distance(list, row, ann, query, query16)?.unwrap_or(f32::INFINITY))
 }
 
 /// (batch, row) of position `pos` over the concatenation of `batches`.
@@ -587,25 +572,10 @@ fn take(
     if found.is_empty() {
         return Ok(None);
     }
-    let positions: Vec<u32> = found.iter().map(|n| n.pos).collect();
-    let mut starts = Vec::with_capacity(batches.len());
-    let mut acc = 0usize;
-    for b in batches {
-        starts.push(acc);
-        acc += b.num_rows();
-    }
-    let mut indices = Vec::with_capacity(positions.len());
-    for &p in &positions {
-        let p = p as usize;
-        let bi = starts.partition_point(|s| *s <= p).saturating_sub(1);
-        let row = p - starts[bi];
-        if row >= batches[bi].num_rows() {
-            return Err(QuiverError::Internal(format!(
-                "index returned position {p} beyond the segment's {acc} rows"
-            )));
-        }
-        indices.push((bi, row));
-    }
+    let indices: Vec<(usize, usize)> = found
+        .iter()
+        .map(|n| locate(batches, n.pos))
+        .collect::<Result<_>>()?;
     let projected: Vec<RecordBatch> = batches
         .iter()
         .map(|b| b.project(projection))

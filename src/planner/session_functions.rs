@@ -20,6 +20,7 @@ use crate::error::{QuiverError, Result};
 use crate::planner::settings::Settings;
 use crate::sql::functions::{bidx, SqlFn};
 use crate::sql::parse::REGCLASS_FN;
+use crate::storage::catalog::{IndexDef, TableDef};
 use crate::storage::provider::SharedTxn;
 use crate::storage::Storage;
 use crate::types::SqlType;
@@ -148,18 +149,7 @@ fn relation_size(storage: &Storage, arg: &ScalarValue, what: SizeOf) -> Result<O
         ScalarValue::Utf8(Some(s))
         | ScalarValue::LargeUtf8(Some(s))
         | ScalarValue::Utf8View(Some(s)) => {
-            let name = seq_name(s);
-            defs.iter()
-                .find_map(|t| {
-                    if t.schema == "public" && t.name == name {
-                        return Some((t.clone(), None));
-                    }
-                    t.indexes
-                        .iter()
-                        .find(|i| i.name == name)
-                        .map(|i| (t.clone(), Some(i.clone())))
-                })
-                .ok_or_else(|| QuiverError::UndefinedTable(name))?
+            named_relation(&defs, s).ok_or_else(|| QuiverError::UndefinedTable(seq_name(s)))?
         }
         other => {
             let Some(oid) = other.cast_to(&DataType::Int64).ok().and_then(|v| {
@@ -207,19 +197,26 @@ fn relation_size(storage: &Storage, arg: &ScalarValue, what: SizeOf) -> Result<O
     Ok(Some(bytes as i64))
 }
 
-/// The pg_class OID of the table or index `name` (`t`, `public.t`, `"T"`), if there is one.
-fn relation_oid(storage: &Storage, name: &str) -> Option<u32> {
-    use crate::planner::pg_catalog::TABLE_OID_BASE;
+/// The table, or the index and its table, named `name` (`t`, `public.t`, `"T"`).
+fn named_relation(defs: &[Arc<TableDef>], name: &str) -> Option<(Arc<TableDef>, Option<IndexDef>)> {
     let name = seq_name(name);
-    storage.table_defs().iter().find_map(|t| {
+    defs.iter().find_map(|t| {
         if t.schema == "public" && t.name == name {
-            return u32::try_from(t.id).ok().map(|id| TABLE_OID_BASE + id);
+            return Some((t.clone(), None));
         }
         t.indexes
             .iter()
             .find(|i| i.name == name)
-            .and_then(|i| u32::try_from(i.id).ok().map(|id| TABLE_OID_BASE + id))
+            .map(|i| (t.clone(), Some(i.clone())))
     })
+}
+
+/// The pg_class OID of the table or index `name`, if there is one.
+fn relation_oid(storage: &Storage, name: &str) -> Option<u32> {
+    use crate::planner::pg_catalog::TABLE_OID_BASE;
+    let (table, index) = named_relation(&storage.table_defs(), name)?;
+    let id = index.map_or(table.id, |i| i.id);
+    u32::try_from(id).ok().map(|id| TABLE_OID_BASE + id)
 }
 
 /// `x::regclass` (`strict`: an unknown name is 42P01, as in PostgreSQL) and `to_regclass(x)`
@@ -231,37 +228,25 @@ fn regclass_udf(storage: Arc<Storage>, name: &'static str, strict: bool) -> Scal
         Arc::new(move |_: &[FieldRef], _| Ok(SqlType::Oid.field(name, true))),
         Arc::new(move |args: &[ArrayRef], _: &[FieldRef], _: &Field, rows| {
             let a = &args[0];
-            let names = match a.data_type() {
-                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null => {
-                    Some(strings(a)?)
-                }
-                _ => None,
-            };
-            let oids = match &names {
-                Some(_) => None,
-                None => Some(arrow::compute::cast(a, &DataType::UInt32)?),
-            };
+            if !matches!(
+                a.data_type(),
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null
+            ) {
+                return Ok(arrow::compute::cast(a, &DataType::UInt32)?);
+            }
+            let names = strings(a)?;
             let mut out = Vec::with_capacity(rows);
             for i in 0..rows {
-                let k = bidx(a.len(), i);
-                if a.is_null(k) {
+                let k = bidx(names.len(), i);
+                if names.is_null(k) {
                     out.push(None);
                     continue;
                 }
-                out.push(match (&names, &oids) {
-                    (Some(n), _) => {
-                        let found = relation_oid(&storage, n.value(k));
-                        if found.is_none() && strict {
-                            return Err(QuiverError::UndefinedTable(seq_name(n.value(k))));
-                        }
-                        found
-                    }
-                    (None, Some(o)) => {
-                        let o = o.as_primitive::<arrow::datatypes::UInt32Type>();
-                        (!o.is_null(k)).then(|| o.value(k))
-                    }
-                    (None, None) => None,
-                });
+                let found = relation_oid(&storage, names.value(k));
+                if found.is_none() && strict {
+                    return Err(QuiverError::UndefinedTable(seq_name(names.value(k))));
+                }
+                out.push(found);
             }
             Ok(Arc::new(UInt32Array::from(out)) as ArrayRef)
         }),

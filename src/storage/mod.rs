@@ -616,10 +616,10 @@ impl Storage {
             Arc<RwLock<TableState>>,
             Vec<(u64, RecordBatch)>,
             HashSet<u64>,
-            Option<DirectSegment>,
+            Option<(SegmentMeta, TableDef)>,
         )> = Vec::new();
-        // Segment files written for this commit: removed again if the commit fails.
-        let mut written: Vec<PathBuf> = Vec::new();
+        // Segment files written for this commit: removed again unless the commit goes through.
+        let mut written = Written(Vec::new());
         for (table_id, tw) in writes.tables {
             let Some(t) = self.table(table_id) else {
                 return Err(QuiverError::UndefinedTable(format!(
@@ -647,17 +647,7 @@ impl Storage {
             // again when the growing segment seals.
             let rows: usize = inserted.iter().map(|(_, b)| b.num_rows()).sum();
             let direct = if rows >= self.opts.segment_max_rows {
-                let d = self.direct_segment(table_id, &t, &inserted, &mut b);
-                if let Ok(d) = &d {
-                    written.push(d.path.clone());
-                }
-                match d {
-                    Ok(d) => Some(d),
-                    Err(e) => {
-                        written.iter().for_each(|p| remove_segment_files(p));
-                        return Err(e);
-                    }
-                }
+                Some(self.direct_segment(table_id, &t, &inserted, &mut b, &mut written)?)
             } else {
                 for (first, batch) in &inserted {
                     b.put_rows(table_id, *first, &segment::encode_ipc(batch)?)?;
@@ -674,10 +664,8 @@ impl Storage {
                 b.put_meta(&format!("seq/{name}"), &to_json(s)?)?;
             }
         }
-        if let Err(e) = b.commit() {
-            written.iter().for_each(|p| remove_segment_files(p));
-            return Err(e);
-        }
+        b.commit()?;
+        written.0.clear();
         let mut to_seal = Vec::new();
         for (t, inserted, deletes, direct) in applied {
             let mut st = t.write();
@@ -692,22 +680,9 @@ impl Storage {
                 st.unique = if ok { Some(idx) } else { None };
             }
             match direct {
-                Some(d) => {
-                    let table_id = d.def.id;
-                    let seg = Arc::new(SealedSegment::new(
-                        d.meta.clone(),
-                        &self.segment_dir(table_id),
-                    ));
-                    st.sealed.push(seg.clone());
-                    tracing::info!(table = %d.def.name, segment = d.meta.id, rows = d.meta.rows,
-                        "bulk insert written as a sealed segment");
-                    for idx in &d.def.indexes {
-                        if let Some(spec) = vindex::vector_spec(idx, &d.def) {
-                            self.indexes
-                                .schedule(table_id, seg.clone(), spec, d.schema.clone());
-                        }
-                    }
-                    st.def = d.def;
+                Some((meta, def)) => {
+                    self.attach_segment(&mut st, &def, meta);
+                    st.def = Arc::new(def);
                 }
                 None => {
                     for (first, batch) in inserted {
@@ -730,51 +705,77 @@ impl Storage {
         Ok(())
     }
 
-    /// Writes `rows` (a commit's inserts into one table) as a new segment file, fsynced, and adds
-    /// the table's catalog entry naming it to `b`, the commit's batch: the rows become visible
-    /// exactly when the commit does. The caller holds the commit lock (segment ids, catalog).
+    /// Writes `rows` (a commit's inserts into one table) as a new segment file, fsynced (noted in
+    /// `written`), and adds the table's catalog entry naming it to `b`, the commit's batch: the
+    /// rows become visible exactly when the commit does. Returns the segment and the new entry.
+    /// The caller holds the commit lock (segment ids, catalog).
     fn direct_segment(
         &self,
         table_id: u64,
         t: &Arc<RwLock<TableState>>,
         rows: &[(u64, RecordBatch)],
         b: &mut KvBatch,
-    ) -> Result<DirectSegment> {
+        written: &mut Written,
+    ) -> Result<(SegmentMeta, TableDef)> {
         let mut def = (*t.read().def).clone();
         let schema: SchemaRef = def.storage_schema();
         let live: Vec<RecordBatch> = rows
             .iter()
             .map(|(_, batch)| segment::adapt_batch(batch, &schema))
             .collect::<Result<_>>()?;
+        let meta = self.write_segment(&mut def, &schema, &live, written)?;
+        b.put_meta(&table_meta_key(table_id), &to_json(&def)?)?;
+        Ok((meta, def))
+    }
+
+    /// Writes `live` as the table's next segment file (fsynced) and adds it to `def`; the caller
+    /// registers `def` in the catalog.
+    fn write_segment(
+        &self,
+        def: &mut TableDef,
+        schema: &SchemaRef,
+        live: &[RecordBatch],
+        written: &mut Written,
+    ) -> Result<SegmentMeta> {
         let id = def.next_segment_id;
         def.next_segment_id += 1;
         let file = format!("s{id}.parquet");
-        let path = self.segment_dir(table_id).join(&file);
-        let bytes = segment::write_parquet(&path, &schema, &live)?;
-        let (mut min, mut max, mut count) = (u64::MAX, 0u64, 0u64);
-        for lb in &live {
+        let path = self.segment_dir(def.id).join(&file);
+        written.0.push(path.clone());
+        let bytes = segment::write_parquet(&path, schema, live)?;
+        let (mut min, mut max, mut rows) = (u64::MAX, 0u64, 0u64);
+        for lb in live {
             for id in row_ids(lb)?.values() {
                 min = min.min(*id);
                 max = max.max(*id);
             }
-            count += lb.num_rows() as u64;
+            rows += lb.num_rows() as u64;
         }
         let meta = SegmentMeta {
             id,
             file,
-            rows: count,
+            rows,
             min_row_id: min,
             max_row_id: max,
             bytes,
         };
         def.segments.push(meta.clone());
-        b.put_meta(&table_meta_key(table_id), &to_json(&def)?)?;
-        Ok(DirectSegment {
-            meta,
-            def: Arc::new(def),
-            schema,
-            path,
-        })
+        Ok(meta)
+    }
+
+    /// Makes a segment just registered in the catalog (as `def`) part of the table's state and
+    /// schedules its vector index builds.
+    fn attach_segment(&self, st: &mut TableState, def: &TableDef, meta: SegmentMeta) {
+        let seg = Arc::new(SealedSegment::new(meta, &self.segment_dir(def.id)));
+        st.sealed.push(seg.clone());
+        tracing::info!(table = %def.name, segment = seg.meta.id, rows = seg.meta.rows, "sealed segment");
+        let schema = def.storage_schema();
+        for idx in &def.indexes {
+            if let Some(spec) = vindex::vector_spec(idx, def) {
+                self.indexes
+                    .schedule(def.id, seg.clone(), spec, schema.clone());
+            }
+        }
     }
 
     fn persist_sequences(&self, names: &HashSet<String>) -> Result<()> {
@@ -817,30 +818,9 @@ impl Storage {
         let keys: Vec<u64> = st.growing.keys().copied().collect();
         let mut def = (*st.def).clone();
         let mut b = self.kv.batch();
+        let mut written = Written(Vec::new());
         let meta = if live.iter().map(|b| b.num_rows()).sum::<usize>() > 0 {
-            let id = def.next_segment_id;
-            def.next_segment_id += 1;
-            let file = format!("s{id}.parquet");
-            let path = self.segment_dir(table_id).join(&file);
-            let bytes = segment::write_parquet(&path, &schema, &live)?;
-            let (mut min, mut max, mut rows) = (u64::MAX, 0u64, 0u64);
-            for lb in &live {
-                for id in row_ids(lb)?.values() {
-                    min = min.min(*id);
-                    max = max.max(*id);
-                }
-                rows += lb.num_rows() as u64;
-            }
-            let meta = SegmentMeta {
-                id,
-                file,
-                rows,
-                min_row_id: min,
-                max_row_id: max,
-                bytes,
-            };
-            def.segments.push(meta.clone());
-            Some(meta)
+            Some(self.write_segment(&mut def, &schema, &live, &mut written)?)
         } else {
             None
         };
@@ -852,16 +832,9 @@ impl Storage {
             b.remove_delete_marker(table_id, *id)?;
         }
         b.commit()?;
+        written.0.clear();
         if let Some(m) = &meta {
-            let seg = Arc::new(SealedSegment::new(m.clone(), &self.segment_dir(table_id)));
-            st.sealed.push(seg.clone());
-            tracing::info!(table = %def.name, segment = m.id, rows = m.rows, "sealed segment");
-            for idx in &def.indexes {
-                if let Some(spec) = vindex::vector_spec(idx, &def) {
-                    self.indexes
-                        .schedule(table_id, seg.clone(), spec, schema.clone());
-                }
-            }
+            self.attach_segment(&mut st, &def, m.clone());
         }
         if !dead_markers.is_empty() {
             let d = Arc::make_mut(&mut st.deleted);
@@ -885,13 +858,16 @@ impl Storage {
     }
 }
 
-/// A segment a commit wrote directly (see `Storage::direct_segment`).
-struct DirectSegment {
-    meta: SegmentMeta,
-    /// The table's catalog entry with the segment added.
-    def: Arc<TableDef>,
-    schema: SchemaRef,
-    path: PathBuf,
+/// Segment files written for a catalog write that has not happened yet: removed when dropped,
+/// unless cleared once the write went through (an error on the way leaves no orphan file).
+struct Written(Vec<PathBuf>);
+
+impl Drop for Written {
+    fn drop(&mut self) {
+        for p in &self.0 {
+            remove_segment_files(p);
+        }
+    }
 }
 
 /// Removes a segment file and the index files built for it (`s<id>.*`).
