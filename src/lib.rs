@@ -10,6 +10,8 @@
 //! - [`storage`]: RocksDB catalog, growing segments and delete markers; sealed Parquet segments;
 //!   the DataFusion table provider.
 //! - [`index`]: distance kernels and (next) ANN indexes; depends on neither DataFusion nor pgwire.
+//! - [`text`]: full-text search (tsvector/tsquery as PostgreSQL has them) and BM25 analyzers;
+//!   depends on nothing above it.
 //! - [`engine`], [`config`], [`error`], [`types`]: what the layers share.
 //! - [`bench`]: `quiver bench`, the client-side benchmark (any pgvector-speaking server).
 
@@ -22,4 +24,5 @@ pub mod planner;
 pub mod server;
 pub mod sql;
 pub mod storage;
+pub mod text;
 pub mod types;

@@ -36,6 +36,9 @@ enum Command {
     /// Benchmark a server speaking PostgreSQL with pgvector's SQL (quiver or PostgreSQL +
     /// pgvector): load, index build, recall / QPS / latency sweep, filtered and exact search.
     Bench(Box<quiver::bench::BenchArgs>),
+    /// Retrieval quality (recall@10, nDCG@10 of the gold passage) and latency of BM25, dense and
+    /// hybrid search on a data set with text and relevance labels.
+    BenchHybrid(Box<quiver::bench::hybrid::HybridBenchArgs>),
 }
 
 async fn shutdown_signal() {
@@ -74,6 +77,15 @@ fn main() -> std::process::ExitCode {
             data_dir,
             config,
         } => (listen, data_dir, config),
+        Command::BenchHybrid(args) => {
+            return match quiver::bench::hybrid::run(*args) {
+                Ok(_) => std::process::ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("quiver bench-hybrid: {e:#}");
+                    std::process::ExitCode::FAILURE
+                }
+            };
+        }
         Command::Bench(args) => {
             return match quiver::bench::run(*args) {
                 Ok(_) => std::process::ExitCode::SUCCESS,

@@ -12,6 +12,7 @@
 //! | `sparsevec(n)` | `Struct{dim: Int32, indices: List<Int32>, values: List<Float32>}` |
 //! | `bit(n)`, `varbit` | `Utf8` of '0'/'1' |
 //! | `jsonb`, `json`, `uuid` | `Utf8` |
+//! | `tsvector`, `tsquery`, `regconfig` | `Utf8` in PostgreSQL's canonical text form |
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -68,6 +69,12 @@ pub enum SqlType {
     Sparsevec(Option<u32>),
     Bit(Option<u32>),
     Varbit(Option<u32>),
+    /// Full-text search document (`'cat':2 'fat':1`), kept in PostgreSQL's canonical output form.
+    TsVector,
+    /// Full-text search query (`'fat' & 'cat'`), canonical output form.
+    TsQuery,
+    /// A text search configuration name (`english`).
+    Regconfig,
     Array(Box<SqlType>),
 }
 
@@ -145,6 +152,9 @@ impl SqlType {
             "sparsevec" => SqlType::Sparsevec(m0("sparsevec")?),
             "bit" => SqlType::Bit(m0("bit")?.or(Some(1))),
             "varbit" | "bit varying" => SqlType::Varbit(m0("varbit")?),
+            "tsvector" => SqlType::TsVector,
+            "tsquery" => SqlType::TsQuery,
+            "regconfig" => SqlType::Regconfig,
             other => return Err(QuiverError::UndefinedType(other.to_string())),
         };
         if let SqlType::Vector(Some(d)) | SqlType::Halfvec(Some(d)) = ty {
@@ -205,6 +215,9 @@ impl SqlType {
             SqlType::Sparsevec(d) => with_mod("sparsevec", *d),
             SqlType::Bit(d) => with_mod("bit", *d),
             SqlType::Varbit(d) => with_mod("bit varying", *d),
+            SqlType::TsVector => "tsvector".into(),
+            SqlType::TsQuery => "tsquery".into(),
+            SqlType::Regconfig => "regconfig".into(),
             SqlType::Array(inner) => format!("{}[]", inner.display_name()),
         }
     }
@@ -238,6 +251,9 @@ impl SqlType {
             SqlType::Sparsevec(_) => "sparsevec",
             SqlType::Bit(_) => "bit",
             SqlType::Varbit(_) => "varbit",
+            SqlType::TsVector => "tsvector",
+            SqlType::TsQuery => "tsquery",
+            SqlType::Regconfig => "regconfig",
             SqlType::Array(inner) => match inner.as_ref() {
                 SqlType::Bool => "_bool",
                 SqlType::Int2 => "_int2",
@@ -294,7 +310,10 @@ impl SqlType {
             | SqlType::Json
             | SqlType::Jsonb
             | SqlType::Bit(_)
-            | SqlType::Varbit(_) => DataType::Utf8,
+            | SqlType::Varbit(_)
+            | SqlType::TsVector
+            | SqlType::TsQuery
+            | SqlType::Regconfig => DataType::Utf8,
             SqlType::Bytea => DataType::Binary,
             SqlType::Date => DataType::Date32,
             SqlType::Time => DataType::Time64(TimeUnit::Microsecond),
@@ -374,6 +393,9 @@ impl SqlType {
                 "bpchar" => Some(SqlType::Char(typmod.map(|m| (m - 4) as u32))),
                 "numeric" => None,
                 "oid" => Some(SqlType::Oid),
+                "tsvector" => Some(SqlType::TsVector),
+                "tsquery" => Some(SqlType::TsQuery),
+                "regconfig" => Some(SqlType::Regconfig),
                 _ => None,
             };
             if let Some(t) = from_name {
@@ -457,6 +479,9 @@ impl SqlType {
             SqlType::Uuid => 2950,
             SqlType::InternalChar => 18,
             SqlType::Jsonb => 3802,
+            SqlType::TsVector => 3614,
+            SqlType::TsQuery => 3615,
+            SqlType::Regconfig => 3734,
             SqlType::Vector(_) => VECTOR_OID,
             SqlType::Halfvec(_) => HALFVEC_OID,
             SqlType::Sparsevec(_) => SPARSEVEC_OID,
@@ -475,6 +500,8 @@ impl SqlType {
                 SqlType::Timestamptz => 1185,
                 SqlType::Uuid => 2951,
                 SqlType::Jsonb => 3807,
+                SqlType::TsVector => 3643,
+                SqlType::TsQuery => 3645,
                 SqlType::Vector(_) => VECTOR_ARRAY_OID,
                 SqlType::Halfvec(_) => HALFVEC_ARRAY_OID,
                 SqlType::Sparsevec(_) => SPARSEVEC_ARRAY_OID,
@@ -512,6 +539,9 @@ impl SqlType {
             2950 => SqlType::Uuid,
             18 => SqlType::InternalChar,
             3802 => SqlType::Jsonb,
+            3614 => SqlType::TsVector,
+            3615 => SqlType::TsQuery,
+            3734 => SqlType::Regconfig,
             VECTOR_OID => SqlType::Vector(None),
             HALFVEC_OID => SqlType::Halfvec(None),
             SPARSEVEC_OID => SqlType::Sparsevec(None),

@@ -11,6 +11,7 @@
 //! cheapest a driver gets, so the figures measure the servers rather than the client.
 
 pub mod dataset;
+pub mod hybrid;
 pub mod report;
 pub mod sysmem;
 pub mod truth;

@@ -8,10 +8,12 @@
 //!
 //! Adding an index kind: a module, one [`IndexKind`] variant, one arm in [`build`] and [`load`].
 
+pub mod bm25;
 pub mod flat;
 pub mod hnsw;
 pub mod ivfflat;
 pub mod metric;
+pub mod sparse_inverted;
 
 use std::io::Write;
 

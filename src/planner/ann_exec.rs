@@ -246,7 +246,7 @@ impl ExecutionPlan for AnnSearchExec {
 
 /// Work done, for EXPLAIN ANALYZE.
 #[derive(Debug, Default)]
-struct Report {
+pub(crate) struct Report {
     segments_index: usize,
     segments_exact: usize,
     exact_rows: usize,
@@ -270,7 +270,7 @@ impl Report {
 }
 
 /// The candidate rows of every part of the snapshot, projected.
-fn search(
+pub(crate) fn search(
     src: &ScanSource,
     projection: &[usize],
     ann: &AnnQuery,
@@ -307,18 +307,9 @@ fn search(
         if rows == 0 {
             continue;
         }
-        let mut mask = filter_mask(&batches, projection, ann)?;
-        // Deleted rows: look up each delete marker inside this segment's row-id range.
-        let deleted = src
-            .snapshot
-            .deleted
-            .iter()
-            .chain(src.extra_deleted.iter().flatten())
-            .filter(|id| (seg.meta.min_row_id..=seg.meta.max_row_id).contains(*id));
-        for id in deleted {
-            if let Some(pos) = position_of(&batches, *id)? {
-                mask.get_or_insert_with(|| RowMask::all(rows)).remove(pos);
-            }
+        let mut mask = filter_mask(&batches, projection, ann.filter.as_ref())?;
+        for pos in deleted_positions(src, seg, &batches)? {
+            mask.get_or_insert_with(|| RowMask::all(rows)).remove(pos);
         }
         let allowed = mask.as_ref().map_or(rows, |m| m.count());
         if allowed == 0 {
@@ -366,7 +357,7 @@ fn search(
         .collect::<std::result::Result<_, _>>()?;
     let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
     if rows > 0 {
-        let mask = filter_mask(&batches, projection, ann)?;
+        let mask = filter_mask(&batches, projection, ann.filter.as_ref())?;
         report.exact_rows += mask.as_ref().map_or(rows, |m| m.count());
         let found = exact(&batches, mask.as_ref(), ann, &query, &query16)?;
         out.extend(take(&batches, &found, projection)?);
@@ -416,12 +407,12 @@ fn sort_by_key(
 
 /// Evaluates the filter over a part's batches (projected as the scan outputs them): the rows
 /// where it is true (not false, not NULL), gathered bitmap word by bitmap word.
-fn filter_mask(
+pub(crate) fn filter_mask(
     batches: &[RecordBatch],
     projection: &[usize],
-    ann: &AnnQuery,
+    filter: Option<&Arc<dyn PhysicalExpr>>,
 ) -> Result<Option<RowMask>> {
-    let Some(filter) = &ann.filter else {
+    let Some(filter) = filter else {
         return Ok(None);
     };
     let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
@@ -443,6 +434,28 @@ fn filter_mask(
     let bits = bits.finish();
     // `finish` leaves the bits at offset 0, so the bytes are the bitmap itself.
     Ok(Some(RowMask::from_le_bitmap(bits.values(), bits.len())))
+}
+
+/// Positions of a segment's rows deleted in the snapshot or by the transaction: each delete
+/// marker inside the segment's row-id range, looked up.
+pub(crate) fn deleted_positions(
+    src: &ScanSource,
+    seg: &crate::storage::segment::SegmentRef,
+    batches: &[RecordBatch],
+) -> Result<Vec<u32>> {
+    let mut out = Vec::new();
+    let deleted = src
+        .snapshot
+        .deleted
+        .iter()
+        .chain(src.extra_deleted.iter().flatten())
+        .filter(|id| (seg.meta.min_row_id..=seg.meta.max_row_id).contains(*id));
+    for id in deleted {
+        if let Some(pos) = position_of(batches, *id)? {
+            out.push(pos);
+        }
+    }
+    Ok(out)
 }
 
 /// Position of a row id among a segment's rows (row ids ascend within a segment; a linear scan
@@ -549,7 +562,7 @@ fn distance_at(
 }
 
 /// (batch, row) of position `pos` over the concatenation of `batches`.
-fn locate(batches: &[RecordBatch], pos: u32) -> Result<(usize, usize)> {
+pub(crate) fn locate(batches: &[RecordBatch], pos: u32) -> Result<(usize, usize)> {
     let mut p = pos as usize;
     for (i, b) in batches.iter().enumerate() {
         if p < b.num_rows() {

@@ -256,7 +256,12 @@ fn rewrite_sort(sort: &SortExec, settings: &Settings) -> DfResult<Option<Rewrite
     }))
 }
 
-fn search_params(settings: &Settings, k: usize, kind: IndexKind, filtered: bool) -> SearchParams {
+pub(crate) fn search_params(
+    settings: &Settings,
+    k: usize,
+    kind: IndexKind,
+    filtered: bool,
+) -> SearchParams {
     let int = |name: &str, default: i64| {
         let v = settings.get_i64(name);
         usize::try_from(if v > 0 { v } else { default }).unwrap_or(1)

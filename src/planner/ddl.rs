@@ -466,7 +466,15 @@ async fn create_index(s: &mut Session, ci: &sqlparser::ast::CreateIndex) -> Resu
         .unwrap_or_else(|| "btree".into());
     if !matches!(
         method.as_str(),
-        "btree" | "hash" | "hnsw" | "ivfflat" | "gin" | "gist" | "brin"
+        "btree"
+            | "hash"
+            | "hnsw"
+            | "ivfflat"
+            | "gin"
+            | "gist"
+            | "brin"
+            | "bm25"
+            | "sparse_inverted"
     ) {
         return Err(QuiverError::UndefinedObject(format!(
             "access method \"{method}\" does not exist"
@@ -530,18 +538,34 @@ async fn create_index(s: &mut Session, ci: &sqlparser::ast::CreateIndex) -> Resu
                 }
             }
             opclasses.push(Some(oc));
+        } else if method == "bm25" || method == "sparse_inverted" {
+            opclasses.push(inverted_index_column(&method, &def, &text, opclass)?);
         } else {
             opclasses.push(opclass);
         }
         columns.push(text);
     }
+    if (method == "bm25" || method == "sparse_inverted") && columns.len() != 1 {
+        return Err(QuiverError::FeatureNotSupported(format!(
+            "access method \"{method}\" does not support multicolumn indexes"
+        )));
+    }
     // WITH (...) options, validated and completed with defaults.
-    let allowed = reloptions(&method);
+    let text_options = if method == "bm25" || method == "sparse_inverted" {
+        Some(inverted_index_options(&method, &ci.with)?)
+    } else {
+        None
+    };
+    let allowed = if text_options.is_some() {
+        &[][..]
+    } else {
+        reloptions(&method)
+    };
     let mut options: Vec<(String, String)> = allowed
         .iter()
         .map(|(n, _, _, d)| (n.to_string(), d.to_string()))
         .collect();
-    for w in &ci.with {
+    for w in ci.with.iter().filter(|_| text_options.is_none()) {
         let sqlparser::ast::Expr::BinaryOp { left, right, .. } = w else {
             return Err(QuiverError::Syntax(format!("invalid index option {w}")));
         };
@@ -616,6 +640,7 @@ async fn create_index(s: &mut Session, ci: &sqlparser::ast::CreateIndex) -> Resu
         }
         return Err(QuiverError::DuplicateTable(name));
     }
+    let options = text_options.unwrap_or(options);
     let idx = IndexDef {
         id: 0,
         name,
@@ -641,6 +666,12 @@ async fn create_index(s: &mut Session, ci: &sqlparser::ast::CreateIndex) -> Resu
         return Err(QuiverError::UndefinedTable(table));
     };
     let table_def = table.read().def.clone();
+    if idx.method == "bm25" || idx.method == "sparse_inverted" {
+        if let Err(e) = build_inverted_index(s, def.id, &idx, &table_def) {
+            let _ = storage.drop_index(def.id, &idx.name);
+            return Err(e);
+        }
+    }
     if let Some(spec) = vector_spec(&idx, &table_def) {
         if let Err(e) = build_vector_index(s, def.id, spec).await {
             // Like a failed CREATE INDEX in PostgreSQL, leave no index behind.
@@ -649,6 +680,153 @@ async fn create_index(s: &mut Session, ci: &sqlparser::ast::CreateIndex) -> Resu
         }
     }
     Ok(Output::Command("CREATE INDEX".into()))
+}
+
+/// A type's name without its modifier (`vector`, not `vector(3)`), as index errors print it.
+fn base_type_name(ty: &SqlType) -> String {
+    let n = ty.display_name();
+    match n.find('(') {
+        Some(i) => n[..i].to_string(),
+        None => n,
+    }
+}
+
+/// The operator class of a bm25 / sparse_inverted index column, checked against its type.
+fn inverted_index_column(
+    method: &str,
+    def: &TableDef,
+    column: &str,
+    opclass: Option<String>,
+) -> Result<Option<String>> {
+    let Some(i) = def.column_index(column) else {
+        return Err(QuiverError::FeatureNotSupported(format!(
+            "access method \"{method}\" does not support expression indexes"
+        )));
+    };
+    let ty = &def.columns[i].ty;
+    if method == "bm25" {
+        if !matches!(ty, SqlType::Text | SqlType::Varchar(_) | SqlType::Char(_)) {
+            return Err(QuiverError::UndefinedObject(format!(
+                "data type {} has no default operator class for access method \"bm25\"",
+                base_type_name(ty)
+            )));
+        }
+        return Ok(opclass);
+    }
+    if !matches!(ty, SqlType::Sparsevec(_)) {
+        return Err(QuiverError::UndefinedObject(format!(
+            "data type {} has no default operator class for access method \"sparse_inverted\"",
+            ty.display_name()
+        )));
+    }
+    let oc = opclass.unwrap_or_else(|| "sparsevec_ip_ops".into());
+    if oc != "sparsevec_ip_ops" {
+        return Err(QuiverError::UndefinedObject(format!(
+            "operator class \"{oc}\" does not exist for access method \"sparse_inverted\""
+        )));
+    }
+    Ok(Some(oc))
+}
+
+/// `WITH (...)` of bm25 (`analyzer`, `k1`, `b`) and sparse_inverted (none) indexes, with defaults.
+fn inverted_index_options(
+    method: &str,
+    with: &[sqlparser::ast::Expr],
+) -> Result<Vec<(String, String)>> {
+    let mut options: Vec<(String, String)> = if method == "bm25" {
+        vec![
+            ("analyzer".into(), "english".into()),
+            ("k1".into(), "1.2".into()),
+            ("b".into(), "0.75".into()),
+        ]
+    } else {
+        vec![]
+    };
+    for w in with {
+        let sqlparser::ast::Expr::BinaryOp { left, right, .. } = w else {
+            return Err(QuiverError::Syntax(format!("invalid index option {w}")));
+        };
+        let key = left.to_string().to_ascii_lowercase();
+        let val = right.to_string().trim_matches('\'').to_string();
+        let Some(slot) = options.iter_mut().find(|(n, _)| *n == key) else {
+            return Err(QuiverError::InvalidParameterValue(format!(
+                "unrecognized parameter \"{key}\""
+            )));
+        };
+        match key.as_str() {
+            "analyzer" => {
+                let a = crate::text::analyzer::Analyzer::from_name(&val).ok_or_else(|| {
+                    QuiverError::InvalidParameterValue(format!(
+                        "invalid value for option \"analyzer\": \"{val}\" (english, standard or chinese)"
+                    ))
+                })?;
+                slot.1 = a.name().to_string();
+            }
+            _ => {
+                let (lo, hi) = if key == "k1" { (0.0, 3.0) } else { (0.0, 1.0) };
+                let v: f64 = val.parse().map_err(|_| {
+                    QuiverError::InvalidParameterValue(format!(
+                        "invalid value for floating point option \"{key}\": {val}"
+                    ))
+                })?;
+                if !(lo..=hi).contains(&v) {
+                    return Err(QuiverError::InvalidParameterValue(format!(
+                        "value {val} out of bounds for option \"{key}\""
+                    )));
+                }
+                slot.1 = v.to_string();
+            }
+        }
+    }
+    Ok(options)
+}
+
+/// Builds and persists a bm25 / sparse_inverted index's postings for every sealed segment now;
+/// rows still in the growing segment are analysed at query time until their segment seals.
+fn build_inverted_index(
+    s: &mut Session,
+    table_id: u64,
+    idx: &IndexDef,
+    def: &TableDef,
+) -> Result<()> {
+    let storage = s.engine.storage.clone();
+    let Some(snapshot) = storage.snapshot(table_id) else {
+        return Ok(());
+    };
+    let column = def
+        .column_index(&idx.columns[0])
+        .ok_or_else(|| QuiverError::UndefinedColumn(idx.columns[0].clone()))?;
+    // Postings cached before the index existed are rebuilt so that they get their files.
+    storage.text_indexes.forget_table(table_id);
+    let schema = def.storage_schema();
+    let total = snapshot.sealed.len();
+    for (n, seg) in snapshot.sealed.iter().enumerate() {
+        let batches = seg.batches(&schema)?;
+        if idx.method == "bm25" {
+            let analyzer = idx
+                .options
+                .iter()
+                .find(|(k, _)| k == "analyzer")
+                .and_then(|(_, v)| crate::text::analyzer::Analyzer::from_name(v))
+                .unwrap_or(crate::text::analyzer::Analyzer::English);
+            storage
+                .text_indexes
+                .bm25(table_id, seg, column, analyzer, Some(idx.id), &batches)?;
+        } else {
+            storage
+                .text_indexes
+                .sparse(table_id, seg, column, Some(idx.id), &batches)?;
+        }
+        if total > 1 {
+            s.notice(&format!(
+                "{} index \"{}\": segment {} of {total} indexed",
+                idx.method,
+                idx.name,
+                n + 1
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// REINDEX INDEX name / REINDEX TABLE name: rebuilds the vector indexes' segment files (other

@@ -8,6 +8,7 @@ pub mod copy;
 pub mod ddl;
 pub mod dml;
 pub mod explain;
+pub mod hybrid;
 pub mod names;
 pub mod operators;
 pub mod pg_catalog;

@@ -87,6 +87,67 @@ pub fn pg_name(e: &Expr) -> String {
     }
 }
 
+/// Gives the unaliased function-call items of CTEs and subqueries in `FROM` PostgreSQL's column
+/// names (`RANK() OVER (...)` → `rank`), so that the outer query can refer to them by those names
+/// (`keyword_search.rank` in pgvector's hybrid-search recipe). An item is left alone when its name
+/// would repeat another column of the same SELECT. The top level is renamed after planning
+/// ([`rename_outputs`]).
+pub fn name_nested_columns(stmt: &mut Statement) {
+    use sqlparser::ast::{Ident, TableFactor, VisitMut, VisitorMut};
+    use std::ops::ControlFlow;
+
+    fn name_items(q: &mut Query) {
+        let SetExpr::Select(s) = q.body.as_mut() else {
+            return;
+        };
+        let taken: Vec<String> = s
+            .projection
+            .iter()
+            .map(|i| match i {
+                SelectItem::UnnamedExpr(e) => pg_name(e),
+                SelectItem::ExprWithAlias { alias, .. } => alias.value.clone(),
+                _ => String::new(),
+            })
+            .collect();
+        for (n, item) in s.projection.iter_mut().enumerate() {
+            let SelectItem::UnnamedExpr(e) = item else {
+                continue;
+            };
+            if !matches!(e, Expr::Function(_)) {
+                continue;
+            }
+            let name = &taken[n];
+            if name == "?column?" || taken.iter().filter(|t| *t == name).count() > 1 {
+                continue;
+            }
+            *item = SelectItem::ExprWithAlias {
+                expr: e.clone(),
+                alias: Ident::with_quote('"', name.clone()),
+            };
+        }
+    }
+
+    struct Namer;
+    impl VisitorMut for Namer {
+        type Break = ();
+        fn pre_visit_query(&mut self, q: &mut Query) -> ControlFlow<()> {
+            if let Some(with) = q.with.as_mut() {
+                for cte in &mut with.cte_tables {
+                    name_items(&mut cte.query);
+                }
+            }
+            ControlFlow::Continue(())
+        }
+        fn pre_visit_table_factor(&mut self, tf: &mut TableFactor) -> ControlFlow<()> {
+            if let TableFactor::Derived { subquery, .. } = tf {
+                name_items(subquery);
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let _ = stmt.visit(&mut Namer);
+}
+
 /// Renames a planned query's output columns to PostgreSQL's names where DataFusion's differ.
 pub fn rename_outputs(stmt: &Statement, plan: LogicalPlan) -> Result<LogicalPlan> {
     let Statement::Query(q) = stmt else {

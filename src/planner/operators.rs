@@ -16,6 +16,7 @@ use datafusion::logical_expr::planner::{ExprPlanner, PlannerResult, RawBinaryExp
 use datafusion::logical_expr::{Expr, ExprSchemable, ScalarUDF};
 use sqlparser::ast::BinaryOperator;
 
+use crate::sql::functions::fulltext;
 use crate::sql::functions::json::{JSON_GET, JSON_GET_TEXT};
 use crate::sql::parse::CAST_FN;
 use crate::types::SqlType;
@@ -41,6 +42,10 @@ impl VectorOperatorPlanner {
             JSON_GET,
             JSON_GET_TEXT,
             CAST_FN,
+            fulltext::TS_MATCH,
+            fulltext::TSVECTOR_CONCAT,
+            fulltext::TSQUERY_AND,
+            fulltext::TSQUERY_OR,
         ];
         let udfs = wanted
             .into_iter()
@@ -84,6 +89,8 @@ impl ExprPlanner for VectorOperatorPlanner {
         let rt = sql_type(&expr.right, schema);
         let is_vec = |t: &Option<SqlType>| t.as_ref().is_some_and(|t| t.is_vector_like());
         let is_json = |t: &Option<SqlType>| matches!(t, Some(SqlType::Json | SqlType::Jsonb));
+        let is_tsv = |t: &Option<SqlType>| matches!(t, Some(SqlType::TsVector));
+        let is_tsq = |t: &Option<SqlType>| matches!(t, Some(SqlType::TsQuery));
         // `embedding = '[1,2,3]'`: the literal takes the vector's type, as in PostgreSQL.
         if matches!(
             expr.op,
@@ -144,6 +151,10 @@ impl ExprPlanner for VectorOperatorPlanner {
             BinaryOperator::Minus if is_vec(&lt) || is_vec(&rt) => "vector_sub",
             BinaryOperator::Multiply if is_vec(&lt) || is_vec(&rt) => "vector_mul",
             BinaryOperator::StringConcat if is_vec(&lt) || is_vec(&rt) => "vector_concat",
+            BinaryOperator::AtAt => fulltext::TS_MATCH,
+            BinaryOperator::StringConcat if is_tsv(&lt) || is_tsv(&rt) => fulltext::TSVECTOR_CONCAT,
+            BinaryOperator::StringConcat if is_tsq(&lt) || is_tsq(&rt) => fulltext::TSQUERY_OR,
+            BinaryOperator::PGOverlap if is_tsq(&lt) || is_tsq(&rt) => fulltext::TSQUERY_AND,
             BinaryOperator::Arrow if is_json(&lt) => JSON_GET,
             BinaryOperator::LongArrow if is_json(&lt) => JSON_GET_TEXT,
             _ => return Ok(PlannerResult::Original(expr)),
@@ -152,7 +163,8 @@ impl ExprPlanner for VectorOperatorPlanner {
             return Ok(PlannerResult::Original(expr));
         };
         let (left, right) = (expr.left, expr.right);
-        let (left, right) = if name == JSON_GET || name == JSON_GET_TEXT {
+        let untyped = [JSON_GET, JSON_GET_TEXT, fulltext::TS_MATCH];
+        let (left, right) = if untyped.contains(&name) {
             (left, right)
         } else {
             let left = type_placeholder(left, &right, schema);

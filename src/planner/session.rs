@@ -154,6 +154,7 @@ impl Session {
             &session_udfs,
             false,
             temp_tables.clone(),
+            &params,
         )?;
         let dml_state = build_state(
             &engine,
@@ -162,6 +163,7 @@ impl Session {
             &session_udfs,
             true,
             temp_tables.clone(),
+            &params,
         )?;
         let task_ctx = state.task_ctx();
         Ok(Session {
@@ -211,6 +213,10 @@ impl Session {
         client_types: &[Option<SqlType>],
     ) -> Result<Prepared> {
         let catalog_version = self.engine.storage.catalog_version();
+        let mut stmt = stmt;
+        if matches!(stmt, Statement::Query(_) | Statement::Explain { .. }) {
+            names::name_nested_columns(&mut stmt);
+        }
         let (kind, fields, mut hints) = match &stmt {
             Statement::Query(_) | Statement::Explain { .. } => {
                 let plan = self.plan_query(stmt.clone()).await?;
@@ -378,6 +384,11 @@ impl Session {
                     })
                 };
                 let mut fields: Vec<FieldRef> = plan.schema().fields().iter().cloned().collect();
+                // Table functions (hybrid_search) read `$n` from the slot when they plan.
+                *self.params.lock() = match &values {
+                    ParamValues::List(v) => v.iter().map(|p| p.value.clone()).collect(),
+                    _ => vec![],
+                };
                 let mut batches = match &prepared.optimized {
                     Some(optimized) => {
                         let bound = bind(optimized)?;
@@ -825,6 +836,7 @@ fn build_state(
     session_udfs: &[Arc<ScalarUDF>],
     with_row_id: bool,
     temp_tables: Arc<Mutex<HashMap<String, Arc<dyn datafusion::catalog::TableProvider>>>>,
+    params: &ParamSlot,
 ) -> Result<SessionState> {
     let mut config = SessionConfig::new()
         .with_default_catalog_and_schema("postgres", "public")
@@ -872,6 +884,15 @@ fn build_state(
     for u in all_udfs {
         state.register_udf(u)?;
     }
+    state.register_udtf(
+        crate::planner::hybrid::HYBRID_SEARCH,
+        Arc::new(crate::planner::hybrid::HybridSearchFn::new(
+            engine.storage.clone(),
+            txn.clone(),
+            settings.clone(),
+            params.clone(),
+        )),
+    );
     state.register_udaf(Arc::new(VectorAwareAggregate::avg()))?;
     state.register_udaf(Arc::new(VectorAwareAggregate::sum()))?;
     Ok(state)

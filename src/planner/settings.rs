@@ -214,6 +214,13 @@ const DEFS: &[Def] = &[
         kind: Kind::Text,
     },
     Def {
+        // The configuration of `to_tsvector(text)` and friends; quiver's functions use
+        // `english` (PostgreSQL's default for the C and English locales) whatever it says.
+        name: "default_text_search_config",
+        default: "pg_catalog.english",
+        kind: Kind::Text,
+    },
+    Def {
         name: "hnsw.ef_search",
         default: "40",
         kind: Kind::Int { min: 1, max: 1000 },

@@ -207,6 +207,23 @@ pub fn cast_array(array: &ArrayRef, from: &SqlType, to: &SqlType) -> Result<Arra
                 .collect::<Result<_>>()?;
             Ok(Arc::new(StringArray::from(out)))
         }
+        SqlType::TsVector | SqlType::TsQuery | SqlType::Regconfig => {
+            use crate::text::tsearch::{TsConfig, TsQuery, TsVector};
+            let out: Vec<Option<String>> = strings(array)?
+                .into_iter()
+                .map(|s| {
+                    s.map(|s| -> Result<String> {
+                        Ok(match to {
+                            SqlType::TsVector => s.parse::<TsVector>()?.to_string(),
+                            SqlType::TsQuery => s.parse::<TsQuery>()?.to_string(),
+                            _ => TsConfig::from_name(&s)?.name().to_string(),
+                        })
+                    })
+                    .transpose()
+                })
+                .collect::<Result<_>>()?;
+            Ok(Arc::new(StringArray::from(out)))
+        }
         SqlType::Uuid => {
             let out: Vec<Option<String>> = strings(array)?
                 .into_iter()

@@ -50,7 +50,10 @@ pub fn normalize(array: &ArrayRef, ty: &SqlType) -> Result<ArrayRef> {
         | SqlType::Json
         | SqlType::Jsonb
         | SqlType::Bit(_)
-        | SqlType::Varbit(_) => DataType::Utf8,
+        | SqlType::Varbit(_)
+        | SqlType::TsVector
+        | SqlType::TsQuery
+        | SqlType::Regconfig => DataType::Utf8,
         SqlType::Bytea => DataType::Binary,
         SqlType::Vector(_) | SqlType::Halfvec(_) | SqlType::Sparsevec(_) | SqlType::Array(_) => {
             return Ok(array.clone())
@@ -223,7 +226,10 @@ pub fn text_value(array: &dyn Array, ty: &SqlType, i: usize) -> Result<Option<St
         | SqlType::Json
         | SqlType::Jsonb
         | SqlType::Bit(_)
-        | SqlType::Varbit(_) => array.as_string::<i32>().value(i).to_string(),
+        | SqlType::Varbit(_)
+        | SqlType::TsVector
+        | SqlType::TsQuery
+        | SqlType::Regconfig => array.as_string::<i32>().value(i).to_string(),
         SqlType::Bytea => {
             let b = array.as_binary::<i32>().value(i);
             let mut s = String::with_capacity(2 + b.len() * 2);
@@ -301,9 +307,15 @@ pub fn binary_value(array: &dyn Array, ty: &SqlType, i: usize, out: &mut BytesMu
         SqlType::Oid => out.put_u32(array.as_primitive::<UInt32Type>().value(i)),
         SqlType::Float4 => out.put_f32(array.as_primitive::<Float32Type>().value(i)),
         SqlType::Float8 => out.put_f64(array.as_primitive::<Float64Type>().value(i)),
-        SqlType::Text | SqlType::Varchar(_) | SqlType::Char(_) | SqlType::Json => {
-            out.put_slice(array.as_string::<i32>().value(i).as_bytes())
-        }
+        // tsvector / tsquery / regconfig have binary forms of their own in PostgreSQL; clients
+        // read these as text (asyncpg, psycopg), so binary results carry the text form.
+        SqlType::Text
+        | SqlType::Varchar(_)
+        | SqlType::Char(_)
+        | SqlType::Json
+        | SqlType::TsVector
+        | SqlType::TsQuery
+        | SqlType::Regconfig => out.put_slice(array.as_string::<i32>().value(i).as_bytes()),
         SqlType::Jsonb => {
             out.put_u8(1);
             out.put_slice(array.as_string::<i32>().value(i).as_bytes())

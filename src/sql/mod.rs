@@ -5,6 +5,7 @@ pub mod cast;
 pub mod errors;
 pub mod format;
 pub mod functions;
+pub mod fusion;
 pub mod json;
 pub mod params;
 pub mod parse;

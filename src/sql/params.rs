@@ -79,7 +79,10 @@ pub fn decode(
             | SqlType::Uuid
             | SqlType::InternalChar
             | SqlType::Bit(_)
-            | SqlType::Varbit(_) => {
+            | SqlType::Varbit(_)
+            | SqlType::TsVector
+            | SqlType::TsQuery
+            | SqlType::Regconfig => {
                 let s = match ty {
                     SqlType::Jsonb => {
                         let rest = b.strip_prefix(&[1u8]).ok_or_else(|| bad(ty))?;

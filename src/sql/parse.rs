@@ -165,7 +165,7 @@ pub fn custom_cast_type(dt: &DataType) -> Option<String> {
             let n = n.strip_prefix("pg_catalog.").unwrap_or(&n).to_string();
             match n.as_str() {
                 "vector" | "halfvec" | "sparsevec" | "varbit" | "regtype" | "regclass" | "oid"
-                | "jsonb" | "json" | "uuid" | "name" => {
+                | "jsonb" | "json" | "uuid" | "name" | "tsvector" | "tsquery" | "regconfig" => {
                     if mods.is_empty() {
                         Some(n)
                     } else {
@@ -186,6 +186,8 @@ pub fn custom_cast_type(dt: &DataType) -> Option<String> {
         DataType::JSON => Some("json".into()),
         DataType::JSONB => Some("jsonb".into()),
         DataType::Uuid => Some("uuid".into()),
+        DataType::TsVector => Some("tsvector".into()),
+        DataType::TsQuery => Some("tsquery".into()),
         DataType::Regclass => Some("regclass".into()),
         DataType::Array(def) => {
             let inner = match def {
@@ -297,6 +299,55 @@ fn regclass_argument(e: &Expr) -> Option<Expr> {
     }
 }
 
+/// Functions that return tables (DataFusion's and ours); any other function in `FROM` is a
+/// scalar function, which PostgreSQL treats as a one-row relation.
+const TABLE_FUNCTIONS: [&str; 3] = ["generate_series", "range", "hybrid_search"];
+
+/// `FROM t, plainto_tsquery('hello') query` (pgvector's hybrid-search recipe): a scalar function
+/// in `FROM` becomes the one-row derived table `(SELECT f(...) AS query) AS query`, whose column
+/// is named by the alias as in PostgreSQL (by the function without one).
+fn scalar_function_relation(tf: &TableFactor) -> Option<TableFactor> {
+    let TableFactor::Table {
+        name,
+        args: Some(args),
+        alias,
+        ..
+    } = tf
+    else {
+        return None;
+    };
+    let fname = name.0.last()?.to_string();
+    if TABLE_FUNCTIONS
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case(&fname))
+    {
+        return None;
+    }
+    let table = alias
+        .as_ref()
+        .map(|a| a.name.value.clone())
+        .unwrap_or_else(|| fname.to_ascii_lowercase());
+    let column = alias
+        .as_ref()
+        .and_then(|a| a.columns.first().map(|c| c.name.value.clone()))
+        .unwrap_or_else(|| table.clone());
+    let list: Vec<String> = args.args.iter().map(|a| a.to_string()).collect();
+    let sql = format!(
+        "SELECT * FROM (SELECT {name}({}) AS \"{}\") AS \"{}\"",
+        list.join(", "),
+        column.replace('"', "\"\""),
+        table.replace('"', "\"\"")
+    );
+    let stmt = Parser::parse_sql(&PostgreSqlDialect {}, &sql).ok()?.pop()?;
+    let Statement::Query(q) = stmt else {
+        return None;
+    };
+    let sqlparser::ast::SetExpr::Select(select) = *q.body else {
+        return None;
+    };
+    select.from.into_iter().next().map(|t| t.relation)
+}
+
 struct Rewriter;
 
 impl VisitorMut for Rewriter {
@@ -305,15 +356,30 @@ impl VisitorMut for Rewriter {
     /// `FROM generate_series(1, 3) i`: in PostgreSQL the alias of a single-column function also
     /// names its column.
     fn post_visit_table_factor(&mut self, tf: &mut TableFactor) -> ControlFlow<()> {
-        if let TableFactor::Table {
-            args: Some(_),
-            alias: Some(a),
-            ..
-        } = tf
-        {
-            if a.columns.is_empty() {
+        if let Some(derived) = scalar_function_relation(tf) {
+            *tf = derived;
+            return ControlFlow::Continue(());
+        }
+        match tf {
+            TableFactor::Table {
+                name,
+                args: Some(_),
+                alias: Some(a),
+                ..
+            } if !name.to_string().eq_ignore_ascii_case("hybrid_search") => {
+                if a.columns.is_empty() {
+                    a.columns = vec![TableAliasColumnDef::from_name(a.name.value.clone())];
+                }
+            }
+            // `FROM unnest(ARRAY[...]) n` likewise (one array: one column).
+            TableFactor::UNNEST {
+                alias: Some(a),
+                array_exprs,
+                ..
+            } if array_exprs.len() == 1 && a.columns.is_empty() => {
                 a.columns = vec![TableAliasColumnDef::from_name(a.name.value.clone())];
             }
+            _ => {}
         }
         ControlFlow::Continue(())
     }
@@ -373,6 +439,13 @@ impl VisitorMut for Rewriter {
                         *op = std;
                     }
                 }
+            }
+            // `!! query`: tsquery negation.
+            Expr::UnaryOp {
+                op: sqlparser::ast::UnaryOperator::PGPrefixFactorial,
+                expr: inner,
+            } => {
+                *expr = call("tsquery_not", vec![(**inner).clone()]);
             }
             // B'0101': a bit string.
             Expr::Value(v) if matches!(v.value, Value::SingleQuotedByteStringLiteral(_)) => {

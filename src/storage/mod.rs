@@ -11,6 +11,7 @@ pub mod migrate;
 pub mod provider;
 pub mod scan;
 pub mod segment;
+pub mod tindex;
 pub mod txn;
 pub mod unique;
 pub mod vindex;
@@ -136,6 +137,8 @@ pub struct Storage {
     catalog_version: AtomicU64,
     /// Per-segment vector indexes.
     pub indexes: Arc<IndexStore>,
+    /// Per-segment BM25 and sparse-vector postings.
+    pub text_indexes: tindex::TextIndexStore,
 }
 
 impl Storage {
@@ -221,6 +224,7 @@ impl Storage {
             commit_lock: Mutex::new(()),
             catalog_version: AtomicU64::new(1),
             indexes: Arc::new(IndexStore::default()),
+            text_indexes: tindex::TextIndexStore::default(),
         })
     }
 
@@ -389,6 +393,7 @@ impl Storage {
             .remove(&(def.schema.clone(), def.name.clone()));
         self.tables.write().remove(&id);
         self.indexes.forget_table(id);
+        self.text_indexes.forget_table(id);
         for i in &def.indexes {
             self.indexes.forget(i.id);
         }
@@ -417,6 +422,7 @@ impl Storage {
         t.deleted = Arc::new(HashSet::new());
         t.unique = None;
         self.indexes.forget_table(id);
+        self.text_indexes.forget_table(id);
         for p in old {
             remove_segment_files(&p);
         }

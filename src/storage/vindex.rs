@@ -407,10 +407,19 @@ fn load_checked(
 
 /// Writes an index file whole or not at all: a temporary file, fsync, rename, fsync the directory.
 fn write_index_file(path: &std::path::Path, ix: &dyn VectorIndex) -> Result<()> {
+    write_file_atomically(path, |w| ix.write_to(w))
+}
+
+/// Writes a file through `write` whole or not at all (temporary file, fsync, rename, fsync the
+/// directory), so that a file that exists is complete.
+pub fn write_file_atomically(
+    path: &std::path::Path,
+    write: impl FnOnce(&mut dyn Write) -> std::result::Result<(), IndexError>,
+) -> Result<()> {
     let tmp = path.with_extension("tmp");
     let file = std::fs::File::create(&tmp)?;
     let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
-    ix.write_to(&mut w).map_err(index_error)?;
+    write(&mut w).map_err(index_error)?;
     w.flush()?;
     let file = w
         .into_inner()

@@ -41,7 +41,7 @@ pub(crate) fn dataset_dir() -> Option<PathBuf> {
 }
 
 /// The first `n` rows of a TEXMEX `.fvecs` file.
-fn read_fvecs(path: &std::path::Path, n: usize) -> Vec<Vec<f32>> {
+pub(crate) fn read_fvecs(path: &std::path::Path, n: usize) -> Vec<Vec<f32>> {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut out = Vec::with_capacity(n);
     let mut at = 0;

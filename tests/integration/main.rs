@@ -15,6 +15,7 @@ mod clients;
 mod concurrency;
 mod copy;
 mod extended;
+mod hybrid;
 mod lifecycle;
 mod psql;
 mod transactions;

@@ -7,6 +7,8 @@
 pub mod aggregates;
 pub mod catalog;
 pub mod distance;
+pub mod fulltext;
+pub mod hybrid;
 pub mod json;
 pub mod vector;
 
@@ -168,5 +170,7 @@ pub fn builtin_udfs() -> Vec<ScalarUDF> {
     v.extend(distance::udfs());
     v.extend(vector::udfs());
     v.extend(json::udfs());
+    v.extend(fulltext::udfs());
+    v.extend(hybrid::udfs());
     v
 }

@@ -1,0 +1,189 @@
+//! Per-segment inverted indexes over text (BM25) and sparse vectors, for the retrieval legs of
+//! `hybrid_search`.
+//!
+//! A sealed segment never changes, so its postings are built once (on first use, or eagerly by
+//! `CREATE INDEX ... USING bm25 / sparse_inverted`) and cached. When the column has such an index
+//! defined, the postings are also persisted next to the segment (`s<segment>.x<index id>.bm25` /
+//! `.spix`, written whole or not at all, checksummed) and read back after a restart instead of
+//! being rebuilt. Columns without an index get in-memory postings only. Rows of the growing segment
+//! are analysed per query (see `planner::hybrid`).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
+use arrow::datatypes::DataType;
+use parking_lot::Mutex;
+
+use crate::error::Result;
+use crate::index::bm25::Bm25Index;
+use crate::index::sparse_inverted::SparseInvertedIndex;
+use crate::index::IndexError;
+use crate::sql::vector_array::sparse_of;
+use crate::storage::segment::SegmentRef;
+use crate::storage::vindex::write_file_atomically;
+use crate::text::analyzer::Analyzer;
+
+/// (table id, segment id, column, analyzer — `None` for sparse vectors).
+type Key = (u64, u64, usize, Option<Analyzer>);
+
+#[derive(Default)]
+pub struct TextIndexStore {
+    bm25: Mutex<HashMap<Key, Arc<Bm25Index>>>,
+    sparse: Mutex<HashMap<Key, Arc<SparseInvertedIndex>>>,
+}
+
+impl std::fmt::Debug for TextIndexStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "TextIndexStore({} bm25, {} sparse)",
+            self.bm25.lock().len(),
+            self.sparse.lock().len()
+        )
+    }
+}
+
+fn file_path(seg: &SegmentRef, index_id: u64, ext: &str) -> PathBuf {
+    seg.path
+        .with_file_name(format!("s{}.x{}.{ext}", seg.meta.id, index_id))
+}
+
+/// The text values of one column over a part's batches (NULL → `None`).
+pub fn column_texts(batches: &[RecordBatch], column: usize) -> Result<Vec<Option<String>>> {
+    let mut out = Vec::new();
+    for b in batches {
+        let col: &ArrayRef = b.column(column);
+        let col = if col.data_type() == &DataType::Utf8 {
+            col.clone()
+        } else {
+            arrow::compute::cast(col, &DataType::Utf8)?
+        };
+        let s = col.as_string::<i32>();
+        out.extend((0..s.len()).map(|i| (!s.is_null(i)).then(|| s.value(i).to_string())));
+    }
+    Ok(out)
+}
+
+/// Analyses documents on all cores (Jieba and the stemmer are the cost of a build).
+pub fn analyze_all(analyzer: Analyzer, texts: &[Option<String>]) -> Vec<Option<Vec<String>>> {
+    let threads = crate::storage::vindex::build_threads().max(1);
+    let chunk = texts.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = texts
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|t| t.as_ref().map(|t| analyzer.analyze(t)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
+}
+
+impl TextIndexStore {
+    /// The BM25 postings of `column` in `seg` (whose rows are `batches`), persisted under
+    /// `index_id` when the column has a bm25 index.
+    pub fn bm25(
+        &self,
+        table_id: u64,
+        seg: &SegmentRef,
+        column: usize,
+        analyzer: Analyzer,
+        index_id: Option<u64>,
+        batches: &[RecordBatch],
+    ) -> Result<Arc<Bm25Index>> {
+        let key = (table_id, seg.meta.id, column, Some(analyzer));
+        if let Some(ix) = self.bm25.lock().get(&key) {
+            return Ok(ix.clone());
+        }
+        let path = index_id.map(|id| file_path(seg, id, "bm25"));
+        if let Some(ix) = path.as_ref().and_then(|p| read_back(p, Bm25Index::load)) {
+            let ix = Arc::new(ix);
+            self.bm25.lock().insert(key, ix.clone());
+            return Ok(ix);
+        }
+        let docs = analyze_all(analyzer, &column_texts(batches, column)?);
+        let ix = Bm25Index::build(&docs);
+        if let Some(p) = &path {
+            write_file_atomically(p, |w| ix.write_to(w))?;
+        }
+        let ix = Arc::new(ix);
+        self.bm25.lock().insert(key, ix.clone());
+        Ok(ix)
+    }
+
+    /// The inverted index of sparse vector `column` in `seg`, persisted under `index_id` when the
+    /// column has a sparse_inverted index.
+    pub fn sparse(
+        &self,
+        table_id: u64,
+        seg: &SegmentRef,
+        column: usize,
+        index_id: Option<u64>,
+        batches: &[RecordBatch],
+    ) -> Result<Arc<SparseInvertedIndex>> {
+        let key = (table_id, seg.meta.id, column, None);
+        if let Some(ix) = self.sparse.lock().get(&key) {
+            return Ok(ix.clone());
+        }
+        let path = index_id.map(|id| file_path(seg, id, "spix"));
+        if let Some(ix) = path
+            .as_ref()
+            .and_then(|p| read_back(p, SparseInvertedIndex::load))
+        {
+            let ix = Arc::new(ix);
+            self.sparse.lock().insert(key, ix.clone());
+            return Ok(ix);
+        }
+        let mut rows = Vec::new();
+        let mut dim = 0u32;
+        for b in batches {
+            for s in sparse_of(b.column(column).as_ref())? {
+                rows.push(s.map(|s| {
+                    dim = dim.max(s.dim as u32);
+                    (
+                        s.indices.iter().map(|&i| i as u32).collect::<Vec<u32>>(),
+                        s.values.clone(),
+                    )
+                }));
+            }
+        }
+        let ix = SparseInvertedIndex::build(&rows, dim);
+        if let Some(p) = &path {
+            write_file_atomically(p, |w| ix.write_to(w))?;
+        }
+        let ix = Arc::new(ix);
+        self.sparse.lock().insert(key, ix.clone());
+        Ok(ix)
+    }
+
+    /// Evicts a table's postings (TRUNCATE, DROP TABLE, DROP INDEX).
+    pub fn forget_table(&self, table_id: u64) {
+        self.bm25.lock().retain(|k, _| k.0 != table_id);
+        self.sparse.lock().retain(|k, _| k.0 != table_id);
+    }
+}
+
+/// Loads a persisted file; a damaged one is removed (and rebuilt by the caller).
+fn read_back<T>(
+    path: &std::path::Path,
+    load: impl Fn(&[u8]) -> std::result::Result<T, IndexError>,
+) -> Option<T> {
+    let bytes = std::fs::read(path).ok()?;
+    match load(&bytes) {
+        Ok(ix) => Some(ix),
+        Err(e) => {
+            tracing::warn!(file = %path.display(), error = %e, "index file unusable; rebuilding it");
+            let _ = std::fs::remove_file(path);
+            None
+        }
+    }
+}
