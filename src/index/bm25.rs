@@ -36,11 +36,12 @@
 //! Under a filter that allows fewer rows than the query's lists hold, the allowed rows drive the
 //! search instead, each probing every list through the skip tables.
 
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::io::Write;
 
 use super::hnsw::codec;
+use super::scored::{key, neighbors, TopK};
 use super::{IndexError, Neighbor, RowMask, SearchStats};
 
 /// File magic of a serialised BM25 index.
@@ -767,7 +768,7 @@ impl Bm25Index {
             }
             _ => maxscore(&ctx, &mut lists, filter, &mut top, stats, mag, slack_per),
         }
-        top.into_neighbors()
+        neighbors(top.into_sorted())
     }
 
     /// Heap memory held.
@@ -1415,104 +1416,6 @@ impl List<'_> {
         let ub = bound(top, self.q.weight * self.q.idf, ctx.monotone);
         self.block_ub = Some((c.block, ub));
         ub
-    }
-}
-
-/// Ranking key: NaN ranks last, and -0 equals 0.
-fn key(s: f32) -> f32 {
-    if s.is_nan() {
-        f32::NEG_INFINITY
-    } else if s == 0.0 {
-        0.0
-    } else {
-        s
-    }
-}
-
-/// A candidate in the bounded heap; the greatest is the worst (lowest score, then highest
-/// position).
-#[derive(Clone, Copy)]
-struct Hit {
-    key: f32,
-    score: f32,
-    pos: u32,
-}
-impl Ord for Hit {
-    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
-        o.key.total_cmp(&self.key).then(self.pos.cmp(&o.pos))
-    }
-}
-impl PartialOrd for Hit {
-    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl PartialEq for Hit {
-    fn eq(&self, o: &Self) -> bool {
-        self.cmp(o).is_eq()
-    }
-}
-impl Eq for Hit {}
-
-/// The top-k heap and the per-query-term contributions of the candidate being scored.
-struct TopK {
-    k: usize,
-    heap: BinaryHeap<Hit>,
-    contrib: Vec<f32>,
-}
-
-impl TopK {
-    fn new(k: usize, terms: usize) -> TopK {
-        TopK {
-            k,
-            heap: BinaryHeap::with_capacity(k.min(1 << 16) + 1),
-            contrib: vec![0.0; terms],
-        }
-    }
-
-    /// Score a document must beat to enter (−∞ while the heap is not full).
-    fn threshold(&self) -> f32 {
-        if self.heap.len() < self.k {
-            f32::NEG_INFINITY
-        } else {
-            self.heap.peek().map_or(f32::NEG_INFINITY, |h| h.key)
-        }
-    }
-
-    /// Sums the contributions in query order (the exact score), offers the document, and clears
-    /// the contributions. Returns whether the threshold may have changed.
-    fn offer(&mut self, pos: u32) -> bool {
-        let mut s = 0.0f32;
-        for c in &mut self.contrib {
-            s += *c;
-            *c = 0.0;
-        }
-        let h = Hit {
-            key: key(s),
-            score: s,
-            pos,
-        };
-        if self.heap.len() < self.k {
-            self.heap.push(h);
-            self.heap.len() == self.k
-        } else if self.heap.peek().is_some_and(|w| h < *w) {
-            self.heap.pop();
-            self.heap.push(h);
-            true
-        } else {
-            false
-        }
-    }
-
-    fn into_neighbors(self) -> Vec<Neighbor> {
-        self.heap
-            .into_sorted_vec()
-            .into_iter()
-            .map(|h| Neighbor {
-                pos: h.pos,
-                dist: if h.score == 0.0 { 0.0 } else { -h.score },
-            })
-            .collect()
     }
 }
 

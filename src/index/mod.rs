@@ -13,6 +13,7 @@ pub mod flat;
 pub mod hnsw;
 pub mod ivfflat;
 pub mod metric;
+mod scored;
 pub mod sparse_inverted;
 
 use std::io::Write;
