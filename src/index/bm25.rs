@@ -41,7 +41,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::io::Write;
 
 use super::hnsw::codec;
-use super::scored::{key, neighbors, TopK};
+use super::scored::{neighbors, TopK};
 use super::{IndexError, Neighbor, RowMask, SearchStats};
 
 /// File magic of a serialised BM25 index.
@@ -1615,6 +1615,7 @@ fn by_filter(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::index::scored::key;
 
     /// splitmix64.
     struct Rng(u64);

@@ -23,7 +23,7 @@
 use std::io::Write;
 
 use super::hnsw::codec;
-use super::scored::{key, neighbors, Hit, TopK};
+use super::scored::{neighbors, Hit, TopK};
 use super::{IndexError, Neighbor, RowMask, SearchStats};
 
 /// File magic of a serialised sparse inverted index.
@@ -774,6 +774,7 @@ fn by_filter(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::index::scored::key;
 
     /// splitmix64.
     struct Rng(u64);
