@@ -67,7 +67,6 @@ use crate::sql::vector_array::sparse_of;
 use crate::storage::catalog::{TableDef, ROW_ID};
 use crate::storage::provider::SharedTxn;
 use crate::storage::scan::{scan_properties, ScanSource};
-use crate::storage::tindex::{analyze_all, column_texts};
 use crate::storage::vindex::{vector_spec, VectorIndexSpec};
 use crate::storage::{Storage, TableSnapshot};
 use crate::text::analyzer::Analyzer;
@@ -1212,8 +1211,20 @@ impl HybridRun {
             indexes.push(ix);
         }
         let (growing, growing_mask) = self.growing_part()?;
-        let docs = analyze_all(*analyzer, &column_texts(&growing, leg.column)?);
-        stats.add(&bm25::stats_of(&docs, &terms));
+        let row_id_column = self.source.full_schema.fields().len() - 1;
+        let unsealed = if growing.iter().any(|b| b.num_rows() > 0) {
+            let ix = self.source.storage.text_indexes.bm25_unsealed(
+                def.id,
+                leg.column,
+                *analyzer,
+                &growing,
+                row_id_column,
+            )?;
+            stats.add(&ix.corpus_stats(&terms, None));
+            Some(ix)
+        } else {
+            None
+        };
         let avgdl = stats.avgdl();
         let query: Vec<QueryTerm> = terms
             .iter()
@@ -1243,14 +1254,12 @@ impl HybridRun {
             }
         }
         let g = sealed.len();
-        for (i, doc) in docs.iter().enumerate() {
-            let Some(doc) = doc else { continue };
-            if growing_mask.as_ref().is_some_and(|m| !m.contains(i as u32)) {
-                continue;
-            }
-            let s = bm25::score_doc(doc, &query, avgdl, params);
-            if s > 0.0 {
-                hits.push((s, g, i as u32));
+        if let Some(ix) = &unsealed {
+            let allowed = growing_mask.as_ref();
+            if allowed.is_none_or(|m| m.count() > 0) {
+                for n in ix.search(&query, avgdl, params, leg.k, allowed, &mut search_stats) {
+                    hits.push((-n.dist, g, n.pos));
+                }
             }
         }
         let mut parts: Vec<Vec<RecordBatch>> = sealed.into_iter().map(|(_, b, _, _)| b).collect();

@@ -32,6 +32,9 @@ type Key = (u64, u64, usize, Option<Analyzer>);
 pub struct TextIndexStore {
     bm25: Mutex<HashMap<Key, Arc<Bm25Index>>>,
     sparse: Mutex<HashMap<Key, Arc<SparseInvertedIndex>>>,
+    /// (table, column, analyzer) → the postings of the unsealed rows last searched, with a hash
+    /// of their row ids (row ids are never reused, so equal hashes mean the same rows).
+    unsealed: Mutex<HashMap<(u64, usize, Analyzer), (u64, Arc<Bm25Index>)>>,
 }
 
 impl std::fmt::Debug for TextIndexStore {
@@ -165,10 +168,44 @@ impl TextIndexStore {
         Ok(ix)
     }
 
+    /// BM25 postings over rows not in a sealed segment yet (the growing segment and a transaction's
+    /// own rows, live ones only, as `batches`): built when those rows change, reused otherwise, so
+    /// that a query does not analyse them again.
+    pub fn bm25_unsealed(
+        &self,
+        table_id: u64,
+        column: usize,
+        analyzer: Analyzer,
+        batches: &[RecordBatch],
+        row_id_column: usize,
+    ) -> Result<Arc<Bm25Index>> {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for b in batches {
+            let ids = b
+                .column(row_id_column)
+                .as_primitive_opt::<arrow::datatypes::UInt64Type>()
+                .ok_or_else(|| crate::error::QuiverError::Internal("row ids are not u64".into()))?;
+            ids.values().hash(&mut h);
+        }
+        let hash = h.finish();
+        let key = (table_id, column, analyzer);
+        if let Some((seen, ix)) = self.unsealed.lock().get(&key) {
+            if *seen == hash {
+                return Ok(ix.clone());
+            }
+        }
+        let docs = analyze_all(analyzer, &column_texts(batches, column)?);
+        let ix = Arc::new(Bm25Index::build(&docs));
+        self.unsealed.lock().insert(key, (hash, ix.clone()));
+        Ok(ix)
+    }
+
     /// Evicts a table's postings (TRUNCATE, DROP TABLE, DROP INDEX).
     pub fn forget_table(&self, table_id: u64) {
         self.bm25.lock().retain(|k, _| k.0 != table_id);
         self.sparse.lock().retain(|k, _| k.0 != table_id);
+        self.unsealed.lock().retain(|k, _| k.0 != table_id);
     }
 }
 
