@@ -113,7 +113,7 @@ impl fmt::Debug for AnnSearchExec {
     }
 }
 
-fn metric_name(m: Metric) -> &'static str {
+pub(crate) fn metric_name(m: Metric) -> &'static str {
     match m {
         Metric::L2 => "l2",
         Metric::InnerProduct => "inner_product",
@@ -232,16 +232,24 @@ impl ExecutionPlan for AnnSearchExec {
             report.record(&metrics, partition);
             out.map_err(|e| DataFusionError::External(Box::new(e)))
         };
-        let stream_schema = schema.clone();
-        let stream = futures::stream::once(fut).flat_map(move |r| match r {
-            Ok(batches) => match MemoryStream::try_new(batches, stream_schema.clone(), None) {
-                Ok(s) => s.boxed(),
-                Err(e) => futures::stream::once(async move { Err(e) }).boxed(),
-            },
-            Err(e) => futures::stream::once(async move { Err(e) }).boxed(),
-        });
-        Ok(Box::pin(RecordBatchStreamAdapter::new(schema, stream)))
+        Ok(deferred_stream(schema, fut))
     }
+}
+
+/// A stream of the batches `fut` computes when the stream is first polled.
+pub(crate) fn deferred_stream(
+    schema: SchemaRef,
+    fut: impl std::future::Future<Output = DfResult<Vec<RecordBatch>>> + Send + 'static,
+) -> SendableRecordBatchStream {
+    let stream_schema = schema.clone();
+    let stream = futures::stream::once(fut).flat_map(move |r| match r {
+        Ok(batches) => match MemoryStream::try_new(batches, stream_schema.clone(), None) {
+            Ok(s) => s.boxed(),
+            Err(e) => futures::stream::once(async move { Err(e) }).boxed(),
+        },
+        Err(e) => futures::stream::once(async move { Err(e) }).boxed(),
+    });
+    Box::pin(RecordBatchStreamAdapter::new(schema, stream))
 }
 
 /// Work done, for EXPLAIN ANALYZE.

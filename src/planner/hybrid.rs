@@ -47,20 +47,20 @@ use datafusion::logical_expr::expr::ScalarFunction;
 use datafusion::logical_expr::physical_planning_context::PhysicalPlanningContext;
 use datafusion::logical_expr::{Expr, ScalarUDF, TableProviderFilterPushDown};
 use datafusion::physical_expr::{create_physical_expr, PhysicalExpr};
-use datafusion::physical_plan::memory::MemoryStream;
-use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties};
-use futures::StreamExt;
 use parking_lot::Mutex;
 
 use crate::error::{QuiverError, Result};
 use crate::index::bm25::{self, Bm25Params, CorpusStats, QueryTerm};
 use crate::index::{Metric, RowMask, SearchStats};
-use crate::planner::ann_exec::{self, deleted_positions, filter_mask, locate, AnnQuery};
+use crate::planner::ann_exec::{
+    self, deferred_stream, deleted_positions, filter_mask, locate, metric_name, AnnQuery,
+};
 use crate::planner::ann_rule::search_params;
-use crate::planner::session_functions::ParamSlot;
+use crate::planner::session_functions::{seq_name, ParamSlot};
 use crate::planner::settings::Settings;
 use crate::sql::cast::cast_array;
+use crate::sql::errors::to_df;
 use crate::sql::functions::hybrid::LEG_FUNCTIONS;
 use crate::sql::fusion::{fuse, Fusion, LegHits};
 use crate::sql::vector_array::sparse_of;
@@ -75,11 +75,7 @@ use crate::types::SqlType;
 pub const HYBRID_SEARCH: &str = "hybrid_search";
 
 fn bad(msg: impl Into<String>) -> DataFusionError {
-    DataFusionError::External(Box::new(QuiverError::InvalidParameterValue(msg.into())))
-}
-
-fn ext(e: QuiverError) -> DataFusionError {
-    DataFusionError::External(Box::new(e))
+    to_df(QuiverError::InvalidParameterValue(msg.into()))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,16 +152,6 @@ fn text_literal(e: &Expr) -> Option<String> {
     }
 }
 
-/// A relation name as `regclass` reads it: unquoted names fold to lower case.
-fn relation_name(s: &str) -> String {
-    let s = s.trim();
-    let s = s.strip_prefix("public.").unwrap_or(s);
-    match s.strip_prefix('"').and_then(|x| x.strip_suffix('"')) {
-        Some(q) => q.to_string(),
-        None => s.to_ascii_lowercase(),
-    }
-}
-
 impl TableFunctionImpl for HybridSearchFn {
     fn call_with_args(&self, args: TableFunctionArgs) -> DfResult<Arc<dyn TableProvider>> {
         let exprs = args.exprs();
@@ -174,11 +160,11 @@ impl TableFunctionImpl for HybridSearchFn {
                 "the first argument of hybrid_search must be a table name",
             ));
         };
-        let name = relation_name(&table);
+        let name = seq_name(&table);
         let def = self
             .storage
             .table_def("public", &name)
-            .ok_or_else(|| ext(QuiverError::UndefinedTable(name.clone())))?;
+            .ok_or_else(|| to_df(QuiverError::UndefinedTable(name.clone())))?;
         let mut legs: Vec<LegSpec> = Vec::new();
         let mut fusion: Option<FusionSpec> = None;
         for e in &exprs[1..] {
@@ -230,7 +216,7 @@ impl TableFunctionImpl for HybridSearchFn {
                     };
                     let column = def
                         .column_index(&col)
-                        .ok_or_else(|| ext(QuiverError::UndefinedColumn(col.clone())))?;
+                        .ok_or_else(|| to_df(QuiverError::UndefinedColumn(col.clone())))?;
                     let ty = &def.columns[column].ty;
                     let fits = match kind {
                         LegKind::Dense => matches!(ty, SqlType::Vector(_) | SqlType::Halfvec(_)),
@@ -240,7 +226,7 @@ impl TableFunctionImpl for HybridSearchFn {
                         }
                     };
                     if !fits {
-                        return Err(ext(QuiverError::DatatypeMismatch(format!(
+                        return Err(to_df(QuiverError::DatatypeMismatch(format!(
                             "{fname} cannot search column \"{col}\" of type {}",
                             ty.display_name()
                         ))));
@@ -407,6 +393,7 @@ struct Leg {
     label: String,
     kind: LegKind,
     column: usize,
+    column_name: String,
     k: usize,
     /// Dense and sparse legs: the distance expression over the table's rows (ascending = better).
     key: Option<Arc<dyn PhysicalExpr>>,
@@ -421,7 +408,7 @@ struct Leg {
 
 impl fmt::Display for Leg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}(column={}", self.label, self.column)?;
+        write!(f, "{}(column={}", self.label, self.column_name)?;
         if let Some(m) = self.metric {
             write!(f, ", metric={}", metric_name(m))?;
         }
@@ -438,17 +425,6 @@ impl fmt::Display for Leg {
             write!(f, ", index=sparse_inverted")?;
         }
         write!(f, ", k={})", self.k)
-    }
-}
-
-fn metric_name(m: Metric) -> &'static str {
-    match m {
-        Metric::L2 => "l2",
-        Metric::InnerProduct => "ip",
-        Metric::Cosine => "cosine",
-        Metric::L1 => "l1",
-        Metric::Hamming => "hamming",
-        Metric::Jaccard => "jaccard",
     }
 }
 
@@ -504,6 +480,7 @@ impl HybridTable {
                 label: spec.label.clone(),
                 kind: spec.kind,
                 column: spec.column,
+                column_name: col_name.clone(),
                 k,
                 key: None,
                 ann: None,
@@ -744,7 +721,7 @@ impl TableProvider for HybridTable {
                 .iter()
                 .map(unqualify)
                 .collect::<Result<Vec<_>>>()
-                .map_err(ext)?
+                .map_err(to_df)?
                 .into_iter()
                 .reduce(|a, b| a.and(b))
                 .expect("non-empty");
@@ -757,7 +734,7 @@ impl TableProvider for HybridTable {
                 &PhysicalPlanningContext::default(),
             )?)
         };
-        let (legs, fusion) = self.resolve(state, &full, filter.clone()).map_err(ext)?;
+        let (legs, fusion) = self.resolve(state, &full, filter.clone()).map_err(to_df)?;
         let source = ScanSource::capture(
             self.storage.clone(),
             self.def.id,
@@ -765,7 +742,7 @@ impl TableProvider for HybridTable {
             self.txn.clone(),
             full.clone(),
         )
-        .map_err(ext)?;
+        .map_err(to_df)?;
         let projection = match projection {
             Some(p) => p.clone(),
             None => (0..self.schema.fields().len()).collect(),
@@ -807,15 +784,7 @@ impl fmt::Debug for HybridSearchExec {
 
 impl DisplayAs for HybridSearchExec {
     fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
-        let names: Vec<String> = self
-            .legs
-            .iter()
-            .map(|l| {
-                let col = &self.source.snapshot.def.columns[l.column].name;
-                l.to_string()
-                    .replace(&format!("column={}", l.column), &format!("column={col}"))
-            })
-            .collect();
+        let names: Vec<String> = self.legs.iter().map(|l| l.to_string()).collect();
         write!(
             f,
             "HybridSearchExec: table={}, legs=[{}], fusion={}",
@@ -893,22 +862,28 @@ impl ExecutionPlan for HybridSearchExec {
             projection: self.projection.clone(),
             limit: self.limit,
         };
+        // Legs analyse text and rank rows exactly: CPU work for the blocking pool.
         let fut = async move {
             tokio::task::spawn_blocking(move || run.run())
                 .await
-                .map_err(|e| DataFusionError::External(Box::new(e)))?
-                .map_err(|e| DataFusionError::External(Box::new(e)))
+                .map_err(|e| to_df(QuiverError::Internal(format!("hybrid_search: {e}"))))?
+                .map(|b| vec![b])
+                .map_err(to_df)
         };
-        let stream_schema = schema.clone();
-        let stream = futures::stream::once(fut).flat_map(move |r| match r {
-            Ok(batch) => match MemoryStream::try_new(vec![batch], stream_schema.clone(), None) {
-                Ok(s) => s.boxed(),
-                Err(e) => futures::stream::once(async move { Err(e) }).boxed(),
-            },
-            Err(e) => futures::stream::once(async move { Err(e) }).boxed(),
-        });
-        Ok(Box::pin(RecordBatchStreamAdapter::new(schema, stream)))
+        Ok(deferred_stream(schema, fut))
     }
+}
+
+/// The rows the inverted-index legs read, per part: each non-empty sealed segment, then the
+/// unsealed rows (growing segment and the transaction's own rows, live ones) as the last part.
+struct Parts {
+    segments: Vec<crate::storage::segment::SegmentRef>,
+    /// Per part (sealed segments, then the unsealed rows), in the full schema.
+    batches: Vec<Vec<RecordBatch>>,
+    /// Per sealed segment: its live rows.
+    live: Vec<RowMask>,
+    /// Per part: the live rows that pass the filter (`None`: all of the part's rows).
+    allowed: Vec<Option<RowMask>>,
 }
 
 /// One leg's result: its rows (full schema) best first, with raw scores.
@@ -934,10 +909,15 @@ impl HybridRun {
     }
 
     fn run(&self) -> Result<RecordBatch> {
+        let parts = if self.legs.iter().any(|l| l.kind != LegKind::Dense) {
+            Some(self.parts()?)
+        } else {
+            None
+        };
         let results: Vec<LegRows> = self
             .legs
             .iter()
-            .map(|l| self.leg(l))
+            .map(|l| self.leg(l, parts.as_ref()))
             .collect::<Result<_>>()?;
         let row_id_col = self.source.full_schema.fields().len() - 1;
         let hits: Vec<LegHits> = results
@@ -1017,10 +997,11 @@ impl HybridRun {
         Ok(out.project(&self.projection)?)
     }
 
-    fn leg(&self, leg: &Leg) -> Result<LegRows> {
+    fn leg(&self, leg: &Leg, parts: Option<&Parts>) -> Result<LegRows> {
+        let parts = || parts.ok_or_else(|| QuiverError::Internal("rows not read".into()));
         match leg.kind {
-            LegKind::Bm25 => self.bm25(leg),
-            LegKind::Sparse => self.sparse(leg),
+            LegKind::Bm25 => self.bm25(leg, parts()?),
+            LegKind::Sparse => self.sparse(leg, parts()?),
             LegKind::Dense => {
                 let key = leg.key.as_ref().expect("dense legs have a key");
                 let batch = match &leg.ann {
@@ -1086,28 +1067,23 @@ impl HybridRun {
         Ok(Some(arrow::compute::interleave_record_batch(&refs, &idx)?))
     }
 
-    /// The sealed segments' rows (full schema) and, per segment, the live rows that pass the
-    /// filter and the live rows at all.
-    fn sealed_parts(
-        &self,
-    ) -> Result<
-        Vec<(
-            crate::storage::segment::SegmentRef,
-            Vec<RecordBatch>,
-            RowMask,
-            RowMask,
-        )>,
-    > {
-        let def = &self.source.snapshot.def;
-        let storage_schema = def.storage_schema();
-        let mut out = Vec::new();
+    /// The snapshot's rows for the inverted-index legs, read once per run (see [`Parts`]).
+    fn parts(&self) -> Result<Parts> {
+        let storage_schema = self.source.snapshot.def.storage_schema();
+        let full = |b: RecordBatch| {
+            RecordBatch::try_new(self.source.full_schema.clone(), b.columns().to_vec())
+        };
+        let mut parts = Parts {
+            segments: Vec::new(),
+            batches: Vec::new(),
+            live: Vec::new(),
+            allowed: Vec::new(),
+        };
         for seg in &self.source.snapshot.sealed {
             let batches: Vec<RecordBatch> = seg
                 .batches(&storage_schema)?
                 .into_iter()
-                .map(|b| {
-                    RecordBatch::try_new(self.source.full_schema.clone(), b.columns().to_vec())
-                })
+                .map(full)
                 .collect::<std::result::Result<_, _>>()?;
             let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
             if rows == 0 {
@@ -1120,13 +1096,12 @@ impl HybridRun {
                 live.remove(pos);
                 allowed.remove(pos);
             }
-            out.push((seg.clone(), batches, live, allowed));
+            parts.segments.push(seg.clone());
+            parts.batches.push(batches);
+            parts.live.push(live);
+            parts.allowed.push(Some(allowed));
         }
-        Ok(out)
-    }
-
-    /// The growing segment and the transaction's own rows (full schema) and which pass the filter.
-    fn growing_part(&self) -> Result<(Vec<RecordBatch>, Option<RowMask>)> {
+        // The growing segment and the transaction's own rows (live ones only): the last part.
         let growing = TableSnapshot {
             sealed: vec![],
             ..self.source.snapshot.clone()
@@ -1137,10 +1112,15 @@ impl HybridRun {
                 self.source.extra_deleted.as_ref(),
             )?
             .into_iter()
-            .map(|b| RecordBatch::try_new(self.source.full_schema.clone(), b.columns().to_vec()))
+            .map(full)
             .collect::<std::result::Result<_, _>>()?;
-        let mask = filter_mask(&batches, &self.all_columns(), self.filter.as_ref())?;
-        Ok((batches, mask))
+        parts.allowed.push(filter_mask(
+            &batches,
+            &self.all_columns(),
+            self.filter.as_ref(),
+        )?);
+        parts.batches.push(batches);
+        Ok(parts)
     }
 
     /// Gathers (score, part, position) hits, best first, into one batch.
@@ -1180,7 +1160,7 @@ impl HybridRun {
         })
     }
 
-    fn bm25(&self, leg: &Leg) -> Result<LegRows> {
+    fn bm25(&self, leg: &Leg, parts: &Parts) -> Result<LegRows> {
         let (text, analyzer, index_id, params) = leg.text.as_ref().expect("bm25 legs have text");
         // Query terms with their frequencies, in first-seen order.
         let mut terms: Vec<String> = Vec::new();
@@ -1199,9 +1179,8 @@ impl HybridRun {
         }
         let def = &self.source.snapshot.def;
         let mut stats = CorpusStats::default();
-        let sealed = self.sealed_parts()?;
-        let mut indexes = Vec::with_capacity(sealed.len());
-        for (seg, batches, live, _) in &sealed {
+        let mut indexes = Vec::with_capacity(parts.segments.len());
+        for ((seg, batches), live) in parts.segments.iter().zip(&parts.batches).zip(&parts.live) {
             let ix = self
                 .source
                 .storage
@@ -1210,14 +1189,15 @@ impl HybridRun {
             stats.add(&ix.corpus_stats(&terms, Some(live)));
             indexes.push(ix);
         }
-        let (growing, growing_mask) = self.growing_part()?;
+        let g = parts.segments.len();
+        let growing = &parts.batches[g];
         let row_id_column = self.source.full_schema.fields().len() - 1;
         let unsealed = if growing.iter().any(|b| b.num_rows() > 0) {
             let ix = self.source.storage.text_indexes.bm25_unsealed(
                 def.id,
                 leg.column,
                 *analyzer,
-                &growing,
+                growing,
                 row_id_column,
             )?;
             stats.add(&ix.corpus_stats(&terms, None));
@@ -1238,8 +1218,8 @@ impl HybridRun {
             .collect();
         let mut hits: Vec<(f32, usize, u32)> = Vec::new();
         let mut search_stats = SearchStats::default();
-        for (p, ((_, _, _, allowed), ix)) in sealed.iter().zip(&indexes).enumerate() {
-            if allowed.count() == 0 {
+        for (p, (allowed, ix)) in parts.allowed.iter().zip(&indexes).enumerate() {
+            if allowed.as_ref().is_some_and(|m| m.count() == 0) {
                 continue;
             }
             for n in ix.search(
@@ -1247,34 +1227,31 @@ impl HybridRun {
                 avgdl,
                 params,
                 leg.k,
-                Some(allowed),
+                allowed.as_ref(),
                 &mut search_stats,
             ) {
                 hits.push((-n.dist, p, n.pos));
             }
         }
-        let g = sealed.len();
         if let Some(ix) = &unsealed {
-            let allowed = growing_mask.as_ref();
+            let allowed = parts.allowed[g].as_ref();
             if allowed.is_none_or(|m| m.count() > 0) {
                 for n in ix.search(&query, avgdl, params, leg.k, allowed, &mut search_stats) {
                     hits.push((-n.dist, g, n.pos));
                 }
             }
         }
-        let mut parts: Vec<Vec<RecordBatch>> = sealed.into_iter().map(|(_, b, _, _)| b).collect();
-        parts.push(growing);
-        Self::gather(&parts, hits, leg.k)
+        Self::gather(&parts.batches, hits, leg.k)
     }
 
-    fn sparse(&self, leg: &Leg) -> Result<LegRows> {
+    fn sparse(&self, leg: &Leg, parts: &Parts) -> Result<LegRows> {
         let (q_idx, q_val, index_id) = leg.sparse.as_ref().expect("sparse legs have a query");
         let def = &self.source.snapshot.def;
         let mut hits: Vec<(f32, usize, u32)> = Vec::new();
         let mut stats = SearchStats::default();
-        let sealed = self.sealed_parts()?;
-        for (p, (seg, batches, _, allowed)) in sealed.iter().enumerate() {
-            if allowed.count() == 0 {
+        for (p, (seg, batches)) in parts.segments.iter().zip(&parts.batches).enumerate() {
+            let allowed = parts.allowed[p].as_ref();
+            if allowed.is_some_and(|m| m.count() == 0) {
                 continue;
             }
             let ix = self
@@ -1282,30 +1259,28 @@ impl HybridRun {
                 .storage
                 .text_indexes
                 .sparse(def.id, seg, leg.column, *index_id, batches)?;
-            for n in ix.search(q_idx, q_val, leg.k, Some(allowed), &mut stats) {
+            for n in ix.search(q_idx, q_val, leg.k, allowed, &mut stats) {
                 hits.push((-n.dist, p, n.pos));
             }
         }
         // Growing rows: the inner product by the SQL function (`<#>` is its negation).
-        let (growing, mask) = self.growing_part()?;
+        let g = parts.segments.len();
+        let mask = parts.allowed[g].as_ref();
         let key = leg.key.as_ref().expect("sparse legs have a key");
-        let g = sealed.len();
         let mut base = 0u32;
-        for b in &growing {
+        for b in &parts.batches[g] {
             let d = key.evaluate(b)?.into_array(b.num_rows())?;
             let d = arrow::compute::cast(&d, &DataType::Float64)?;
             let d = d.as_any().downcast_ref::<Float64Array>().expect("cast");
             for r in 0..b.num_rows() {
                 let pos = base + r as u32;
-                if mask.as_ref().is_some_and(|m| !m.contains(pos)) || d.is_null(r) {
+                if mask.is_some_and(|m| !m.contains(pos)) || d.is_null(r) {
                     continue;
                 }
                 hits.push((-d.value(r) as f32, g, pos));
             }
             base += b.num_rows() as u32;
         }
-        let mut parts: Vec<Vec<RecordBatch>> = sealed.into_iter().map(|(_, b, _, _)| b).collect();
-        parts.push(growing);
-        Self::gather(&parts, hits, leg.k)
+        Self::gather(&parts.batches, hits, leg.k)
     }
 }

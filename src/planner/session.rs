@@ -401,6 +401,7 @@ impl Session {
                     }
                     None => self.run_plan(bind(plan)?).await?,
                 };
+                self.params.lock().clear();
                 if matches!(prepared.stmt, Statement::Explain { .. }) {
                     batches = vec![explain::query_plan(&batches)?];
                     fields = vec![explain::query_plan_field()];

@@ -31,8 +31,9 @@ fn strings(a: &ArrayRef) -> Result<StringArray> {
         .clone())
 }
 
-/// `nextval('public.t_id_seq')` and `nextval('"T_id_seq"')` name the same sequence.
-fn seq_name(s: &str) -> String {
+/// A relation name as a string argument spells it: `nextval('public.t_id_seq')` and
+/// `nextval('"T_id_seq"')` name the same sequence; unquoted names fold to lower case.
+pub(crate) fn seq_name(s: &str) -> String {
     let s = s.trim();
     let s = s.rsplit('.').next().unwrap_or(s);
     if s.starts_with('"') {

@@ -86,7 +86,9 @@ pub fn analyze_all(analyzer: Analyzer, texts: &[Option<String>]) -> Vec<Option<V
             .collect();
         handles
             .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
+            // A panic in an analyzer is a bug; re-raise it rather than lose rows (which would
+            // shift every later position).
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     })
 }
