@@ -36,6 +36,10 @@ pub enum QuiverError {
     UndefinedType(String),
     #[error("{0}")]
     InvalidColumnDefinition(String),
+    #[error("{0}")]
+    /// 42P17: an index or constraint definition PostgreSQL refuses (e.g. a mutable function in
+    /// an index expression).
+    InvalidObjectDefinition(String),
 
     // ---- data exceptions (pgvector wording) ----------------------------------------------------
     #[error("invalid input syntax for type {type_name}: \"{input}\"")]
@@ -139,6 +143,7 @@ impl QuiverError {
             DatatypeMismatch(_) => "42804",
             UndefinedType(_) => "42704",
             InvalidColumnDefinition(_) => "42611",
+            InvalidObjectDefinition(_) => "42P17",
             InvalidTextRepresentation { .. } => "22P02",
             InvalidTextValue(_) => "22P02",
             DimensionMismatch { .. } => "22000",

@@ -620,6 +620,48 @@ impl Bm25Index {
         None
     }
 
+    /// The positions of the documents holding `term` (with `prefix`: any term starting with it),
+    /// ascending. This is the lookup a GIN index on a tsvector makes.
+    pub fn docs_with(&self, term: &str, prefix: bool) -> Vec<u32> {
+        let collect = |t: usize, out: &mut Vec<u32>| {
+            let mut c = Cursor::open(self.stream(t));
+            let mut d = c.advance(0);
+            while d != END {
+                out.push(d);
+                d = c.next();
+            }
+        };
+        let mut out = Vec::new();
+        if !prefix {
+            if let Some(t) = self.find(term) {
+                collect(t, &mut out);
+            }
+            return out;
+        }
+        // Terms are sorted bytewise: those with the prefix are one run from its lower bound.
+        let (mut lo, mut hi) = (0, self.term_ends.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.term(mid) < term.as_bytes() {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        let mut runs = 0;
+        let mut t = lo;
+        while t < self.term_ends.len() && self.term(t).starts_with(term.as_bytes()) {
+            collect(t, &mut out);
+            runs += 1;
+            t += 1;
+        }
+        if runs > 1 {
+            out.sort_unstable();
+            out.dedup();
+        }
+        out
+    }
+
     /// Term `t`'s stream, running on to the end of the padded buffer (block reads may overrun it).
     fn stream(&self, t: usize) -> &[u8] {
         let a = if t == 0 { 0 } else { self.post_ends.get(t - 1) };
@@ -1636,6 +1678,40 @@ mod tests {
     }
 
     /// A term drawn from a Zipf-like distribution over `vocab` terms (rank ∝ 1/r).
+    #[test]
+    fn docs_with_terms_and_prefixes() {
+        let docs: Vec<Option<Vec<String>>> = (0..600)
+            .map(|i| {
+                if i % 7 == 0 {
+                    return None;
+                }
+                let mut d = vec![format!("t{}", i % 13), "all".to_string()];
+                if i % 2 == 0 {
+                    d.push("even".into());
+                }
+                Some(d)
+            })
+            .collect();
+        let ix = Bm25Index::build(&docs);
+        let brute = |f: &dyn Fn(&str) -> bool| -> Vec<u32> {
+            (0..docs.len() as u32)
+                .filter(|&i| {
+                    docs[i as usize]
+                        .as_ref()
+                        .is_some_and(|d| d.iter().any(|t| f(t)))
+                })
+                .collect()
+        };
+        assert_eq!(ix.docs_with("even", false), brute(&|t| t == "even"));
+        assert_eq!(ix.docs_with("all", false).len(), 600 - 86);
+        assert_eq!(ix.docs_with("t1", false), brute(&|t| t == "t1"));
+        // t1, t10, t11, t12: a union over several lists, ascending and without duplicates.
+        assert_eq!(ix.docs_with("t1", true), brute(&|t| t.starts_with("t1")));
+        assert_eq!(ix.docs_with("", true), brute(&|_| true));
+        assert!(ix.docs_with("zz", true).is_empty());
+        assert!(ix.docs_with("t", false).is_empty());
+    }
+
     fn zipf(rng: &mut Rng, vocab: u64) -> String {
         // Inverse CDF of the continuous 1/x density on [1, vocab + 1).
         let r = ((vocab as f64 + 1.0).ln() * rng.unit()).exp() as u64;

@@ -540,6 +540,9 @@ async fn create_index(s: &mut Session, ci: &sqlparser::ast::CreateIndex) -> Resu
             opclasses.push(Some(oc));
         } else if method == "bm25" || method == "sparse_inverted" {
             opclasses.push(inverted_index_column(&method, &def, &text, opclass)?);
+        } else if method == "gin" {
+            gin_index_column(&def, &ic.column.expr, opclass.as_deref())?;
+            opclasses.push(opclass);
         } else {
             opclasses.push(opclass);
         }
@@ -607,13 +610,24 @@ async fn create_index(s: &mut Session, ci: &sqlparser::ast::CreateIndex) -> Resu
     let name = match &ci.name {
         Some(n) => object_name(n)?.1,
         None => {
-            let base = format!(
-                "{table}_{}_idx",
-                columns
-                    .first()
-                    .map(|c| c.replace(|ch: char| !ch.is_alphanumeric(), ""))
-                    .unwrap_or_default()
-            );
+            // PostgreSQL's ChooseIndexColumnNames: a column's name, a function call's name,
+            // else `expr`; joined by `_`.
+            let parts: Vec<String> = ci
+                .columns
+                .iter()
+                .map(|ic| match &ic.column.expr {
+                    sqlparser::ast::Expr::Identifier(i) => ident(i),
+                    sqlparser::ast::Expr::Function(f) => f
+                        .name
+                        .0
+                        .last()
+                        .and_then(|p| p.as_ident())
+                        .map(ident)
+                        .unwrap_or_else(|| "expr".into()),
+                    _ => "expr".into(),
+                })
+                .collect();
+            let base = format!("{table}_{}_idx", parts.join("_"));
             let taken = |n: &str| {
                 storage
                     .table_defs()
@@ -666,7 +680,10 @@ async fn create_index(s: &mut Session, ci: &sqlparser::ast::CreateIndex) -> Resu
         return Err(QuiverError::UndefinedTable(table));
     };
     let table_def = table.read().def.clone();
-    if idx.method == "bm25" || idx.method == "sparse_inverted" {
+    if idx.method == "bm25"
+        || idx.method == "sparse_inverted"
+        || crate::storage::gin::gin_source(&table_def, &idx).is_some()
+    {
         if let Err(e) = build_inverted_index(s, def.id, &idx, &table_def) {
             let _ = storage.drop_index(def.id, &idx.name);
             return Err(e);
@@ -689,6 +706,69 @@ fn base_type_name(ty: &SqlType) -> String {
         Some(i) => n[..i].to_string(),
         None => n,
     }
+}
+
+/// A GIN index column, checked as PostgreSQL does for the types quiver has: tsvector (columns,
+/// `to_tsvector(config, text)`), arrays and jsonb; index expressions must be immutable, which
+/// `to_tsvector(text)` (reading `default_text_search_config`) is not.
+fn gin_index_column(
+    def: &TableDef,
+    expr: &sqlparser::ast::Expr,
+    opclass: Option<&str>,
+) -> Result<()> {
+    use sqlparser::ast::{Expr as E, FunctionArguments};
+    let ty = match expr {
+        E::Identifier(i) => {
+            let n = ident(i);
+            let c = def
+                .column_index(&n)
+                .ok_or_else(|| QuiverError::UndefinedColumn(n.clone()))?;
+            Some(def.columns[c].ty.clone())
+        }
+        E::Function(f) => {
+            let name = f.name.0.last().and_then(|p| p.as_ident()).map(ident);
+            let nargs = match &f.args {
+                FunctionArguments::List(l) => l.args.len(),
+                _ => 0,
+            };
+            if name.as_deref() == Some("to_tsvector") {
+                if nargs == 1 {
+                    return Err(QuiverError::InvalidObjectDefinition(
+                        "functions in index expression must be marked IMMUTABLE".into(),
+                    ));
+                }
+                Some(SqlType::TsVector)
+            } else {
+                None
+            }
+        }
+        _ => None,
+    };
+    let ok = match (&ty, opclass) {
+        (Some(SqlType::TsVector), None | Some("tsvector_ops")) => true,
+        (Some(SqlType::Jsonb), None | Some("jsonb_ops") | Some("jsonb_path_ops")) => true,
+        (Some(SqlType::Array(_)), None | Some("array_ops")) => true,
+        // Other expressions: accepted as they are (the planner does not use them).
+        (None, _) => true,
+        _ => false,
+    };
+    if !ok {
+        let t = ty.as_ref().map(base_type_name).unwrap_or_default();
+        return Err(match opclass {
+            Some(o @ ("tsvector_ops" | "jsonb_ops" | "jsonb_path_ops" | "array_ops")) => {
+                QuiverError::DatatypeMismatch(format!(
+                    "operator class \"{o}\" does not accept data type {t}"
+                ))
+            }
+            Some(o) => QuiverError::UndefinedObject(format!(
+                "operator class \"{o}\" does not exist for access method \"gin\""
+            )),
+            None => QuiverError::UndefinedObject(format!(
+                "data type {t} has no default operator class for access method \"gin\""
+            )),
+        });
+    }
+    Ok(())
 }
 
 /// The operator class of a bm25 / sparse_inverted index column, checked against its type.
@@ -793,16 +873,24 @@ fn build_inverted_index(
     let Some(snapshot) = storage.snapshot(table_id) else {
         return Ok(());
     };
-    let column = def
-        .column_index(&idx.columns[0])
-        .ok_or_else(|| QuiverError::UndefinedColumn(idx.columns[0].clone()))?;
+    let gin = crate::storage::gin::gin_source(def, idx);
+    let column = match &gin {
+        Some(g) => g.column,
+        None => def
+            .column_index(&idx.columns[0])
+            .ok_or_else(|| QuiverError::UndefinedColumn(idx.columns[0].clone()))?,
+    };
     // Postings cached before the index existed are rebuilt so that they get their files.
     storage.text_indexes.forget_table(table_id);
     let schema = def.storage_schema();
     let total = snapshot.sealed.len();
     for (n, seg) in snapshot.sealed.iter().enumerate() {
         let batches = seg.batches(&schema)?;
-        if idx.method == "bm25" {
+        if let Some(g) = &gin {
+            storage
+                .text_indexes
+                .gin(table_id, seg, column, g.source, idx.id, &batches)?;
+        } else if idx.method == "bm25" {
             let analyzer = idx
                 .options
                 .iter()

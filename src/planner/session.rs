@@ -873,6 +873,7 @@ fn build_state(
         .with_config(config)
         .with_default_features()
         .with_catalog_list(Arc::new(catalogs))
+        .with_optimizer_rule(Arc::new(crate::planner::const_row::InlineConstantRow))
         .with_physical_optimizer_rule(Arc::new(AnnRule::new(settings.clone())));
     let mut all_udfs: Vec<Arc<ScalarUDF>> = engine.udfs.clone();
     all_udfs.extend(session_udfs.iter().cloned());

@@ -6,6 +6,7 @@
 //! Readers take a [`TableSnapshot`] (cheap `Arc` clones) and never block writers for long.
 
 pub mod catalog;
+pub mod gin;
 pub mod kv;
 pub mod migrate;
 pub mod provider;
@@ -87,7 +88,9 @@ impl TableSnapshot {
     }
 }
 
-fn push_filtered(
+/// Appends `batch` without the rows deleted (committed: `deleted`, or by the transaction:
+/// `extra`).
+pub fn push_filtered(
     out: &mut Vec<RecordBatch>,
     batch: RecordBatch,
     deleted: &HashSet<u64>,

@@ -14,13 +14,15 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use async_trait::async_trait;
 use datafusion::catalog::SchemaProvider;
 use datafusion::catalog::{Session, TableProvider};
+use datafusion::common::DFSchema;
 use datafusion::datasource::TableType;
 use datafusion::error::{DataFusionError, Result as DfResult};
-use datafusion::logical_expr::Expr;
+use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::ExecutionPlan;
 use parking_lot::Mutex;
 
 use crate::storage::catalog::{TableDef, ROW_ID};
+use crate::storage::gin::{self, GinFilter};
 use crate::storage::scan::{QuiverScanExec, ScanSource};
 use crate::storage::txn::TxnWrites;
 use crate::storage::Storage;
@@ -178,11 +180,26 @@ impl TableProvider for QuiverTable {
         TableType::Base
     }
 
+    /// `@@` filters a GIN index can serve are taken inexactly (the scan reads the rows the index
+    /// lists; the filter above re-checks them); the rest stay above the scan.
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> DfResult<Vec<TableProviderFilterPushDown>> {
+        Ok(filters
+            .iter()
+            .map(|f| match gin::match_filter(&self.def, f) {
+                Some(_) => TableProviderFilterPushDown::Inexact,
+                None => TableProviderFilterPushDown::Unsupported,
+            })
+            .collect())
+    }
+
     async fn scan(
         &self,
-        _state: &dyn Session,
+        state: &dyn Session,
         projection: Option<&Vec<usize>>,
-        _filters: &[Expr],
+        filters: &[Expr],
         _limit: Option<usize>,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
         let source = self
@@ -195,6 +212,11 @@ impl TableProvider for QuiverTable {
         };
         // One partition keeps rows in insertion order (what PostgreSQL users see from a heap
         // scan); operators above still parallelise by hash repartitioning.
-        Ok(Arc::new(QuiverScanExec::try_new(source, projection)?))
+        let mut scan = QuiverScanExec::try_new(source, projection)?;
+        if let Some((index, query)) = filters.iter().find_map(|f| gin::match_filter(&self.def, f)) {
+            let query = state.create_physical_expr(query, &DFSchema::empty())?;
+            scan = scan.with_gin(GinFilter { index, query });
+        }
+        Ok(Arc::new(scan))
     }
 }

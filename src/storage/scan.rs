@@ -21,8 +21,9 @@ use datafusion::physical_plan::{
 };
 
 use crate::error::{QuiverError, Result};
+use crate::storage::gin::{take_positions, GinFilter};
 use crate::storage::provider::SharedTxn;
-use crate::storage::{Storage, TableSnapshot};
+use crate::storage::{push_filtered, Storage, TableSnapshot};
 
 /// What one scan reads: a table snapshot plus the session's uncommitted writes.
 #[derive(Clone)]
@@ -93,6 +94,56 @@ impl ScanSource {
             .collect()
     }
 
+    /// The live rows a GIN index lists for the filter's query, in scan order (a superset of the
+    /// rows that match; see `storage::gin`).
+    pub fn gin_batches(&self, g: &GinFilter) -> Result<Vec<RecordBatch>> {
+        let Some(query) = g.query()? else {
+            return Ok(vec![]);
+        };
+        let schema = self.snapshot.def.storage_schema();
+        let store = &self.storage.text_indexes;
+        let table = self.snapshot.def.id;
+        let (column, source) = (g.index.column, g.index.source);
+        let mut picked = Vec::new();
+        for seg in &self.snapshot.sealed {
+            let batches = seg.batches(&schema)?;
+            let ix = store.gin(table, seg, column, source, g.index.id, &batches)?;
+            match query.candidates(&|lexeme, prefix| ix.docs_with(lexeme, prefix)) {
+                None => picked.extend(batches),
+                Some(rows) => picked.extend(take_positions(&batches, &rows)?),
+            }
+        }
+        let mut out = Vec::new();
+        for b in picked {
+            push_filtered(
+                &mut out,
+                b,
+                &self.snapshot.deleted,
+                self.extra_deleted.as_ref(),
+            )?;
+        }
+        // Rows not in a sealed segment yet: live ones, with postings kept until they change.
+        let unsealed = TableSnapshot {
+            sealed: vec![],
+            ..self.snapshot.clone()
+        }
+        .live_batches(&self.extra_inserts, self.extra_deleted.as_ref())?;
+        let row_id = schema.fields().len() - 1;
+        if !unsealed.is_empty() {
+            let ix = store.gin_unsealed(table, column, source, &unsealed, row_id)?;
+            match query.candidates(&|lexeme, prefix| ix.docs_with(lexeme, prefix)) {
+                None => out.extend(unsealed),
+                Some(rows) => out.extend(take_positions(&unsealed, &rows)?),
+            }
+        }
+        out.into_iter()
+            .map(|b| {
+                RecordBatch::try_new(self.full_schema.clone(), b.columns().to_vec())
+                    .map_err(QuiverError::from)
+            })
+            .collect()
+    }
+
     pub fn table_name(&self) -> &str {
         &self.snapshot.def.name
     }
@@ -100,6 +151,8 @@ impl ScanSource {
 
 pub struct QuiverScanExec {
     source: ScanSource,
+    /// A GIN lookup narrowing the rows read (the filter above re-checks them).
+    gin: Option<GinFilter>,
     /// Columns of `full_schema` produced, in order.
     projection: Vec<usize>,
     schema: SchemaRef,
@@ -112,10 +165,21 @@ impl QuiverScanExec {
         let properties = Arc::new(scan_properties(schema.clone()));
         Ok(QuiverScanExec {
             source,
+            gin: None,
             projection,
             schema,
             properties,
         })
+    }
+
+    /// This scan reading only the rows a GIN index lists for its query.
+    pub fn with_gin(mut self, gin: GinFilter) -> Self {
+        self.gin = Some(gin);
+        self
+    }
+
+    pub fn gin(&self) -> Option<&GinFilter> {
+        self.gin.as_ref()
     }
 
     pub fn source(&self) -> &ScanSource {
@@ -130,6 +194,7 @@ impl QuiverScanExec {
     pub fn refreshed(&self) -> Result<QuiverScanExec> {
         Ok(QuiverScanExec {
             source: self.source.refresh()?,
+            gin: self.gin.clone(),
             projection: self.projection.clone(),
             schema: self.schema.clone(),
             properties: self.properties.clone(),
@@ -167,7 +232,11 @@ impl DisplayAs for QuiverScanExec {
             self.source.table_name(),
             cols.join(", "),
             self.source.snapshot.sealed.len()
-        )
+        )?;
+        if let Some(g) = &self.gin {
+            write!(f, ", index={} (gin), index_query={}", g.index.name, g.query)?;
+        }
+        Ok(())
     }
 }
 
@@ -215,10 +284,11 @@ impl ExecutionPlan for QuiverScanExec {
                 partition + 1
             )));
         }
-        let batches = self
-            .source
-            .live_batches()
-            .map_err(|e| DataFusionError::External(Box::new(e)))?;
+        let batches = match &self.gin {
+            Some(g) => self.source.gin_batches(g),
+            None => self.source.live_batches(),
+        }
+        .map_err(|e| DataFusionError::External(Box::new(e)))?;
         // The stream's schema is its output's: the projected one.
         Ok(Box::pin(MemoryStream::try_new(
             batches,

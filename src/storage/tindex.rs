@@ -1,5 +1,5 @@
 //! Per-segment inverted indexes over text (BM25) and sparse vectors, for the retrieval legs of
-//! `hybrid_search`.
+//! `hybrid_search`, and the lexeme postings of GIN indexes on tsvectors, which narrow `@@` scans.
 //!
 //! A sealed segment never changes, so its postings are built once (on first use, or eagerly by
 //! `CREATE INDEX ... USING bm25 / sparse_inverted`) and cached. When the column has such an index
@@ -24,9 +24,50 @@ use crate::sql::vector_array::sparse_of;
 use crate::storage::segment::SegmentRef;
 use crate::storage::vindex::write_file_atomically;
 use crate::text::analyzer::Analyzer;
+use crate::text::tsearch::{self, TsConfig, TsVector};
 
 /// (table id, segment id, column, analyzer — `None` for sparse vectors).
 type Key = (u64, u64, usize, Option<Analyzer>);
+
+/// Where a GIN index on a tsvector gets each row's lexemes: `to_tsvector(config, column)` over a
+/// text column, or a column that holds tsvectors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GinSource {
+    ToTsvector(TsConfig),
+    Tsvector,
+}
+
+impl GinSource {
+    /// The distinct lexemes of each text (`None`: NULL, indexed as no lexemes).
+    fn lexemes(self, texts: &[Option<String>]) -> Result<Vec<Option<Vec<String>>>> {
+        let one = |t: &str| -> Result<Vec<String>> {
+            let v = match self {
+                GinSource::ToTsvector(cfg) => tsearch::to_tsvector(cfg, t),
+                GinSource::Tsvector => t.parse::<TsVector>()?,
+            };
+            Ok(v.entries().iter().map(|e| e.lexeme.clone()).collect())
+        };
+        let threads = crate::storage::vindex::build_threads().max(1);
+        let chunk = texts.len().div_ceil(threads).max(1);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = texts
+                .chunks(chunk)
+                .map(|part| {
+                    s.spawn(move || {
+                        part.iter()
+                            .map(|t| t.as_deref().map(one).transpose())
+                            .collect::<Result<Vec<_>>>()
+                    })
+                })
+                .collect();
+            let mut out = Vec::with_capacity(texts.len());
+            for h in handles {
+                out.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))?);
+            }
+            Ok(out)
+        })
+    }
+}
 
 #[derive(Default)]
 pub struct TextIndexStore {
@@ -35,6 +76,11 @@ pub struct TextIndexStore {
     /// (table, column, analyzer) → the postings of the unsealed rows last searched, with a hash
     /// of their row ids (row ids are never reused, so equal hashes mean the same rows).
     unsealed: Mutex<HashMap<(u64, usize, Analyzer), (u64, Arc<Bm25Index>)>>,
+    /// GIN lexeme postings per (table, segment, column, source) — kept in a [`Bm25Index`], whose
+    /// sorted dictionary and block postings serve term and prefix lookups.
+    gin: Mutex<HashMap<(u64, u64, usize, GinSource), Arc<Bm25Index>>>,
+    /// As `unsealed`, for GIN postings.
+    gin_unsealed: Mutex<HashMap<(u64, usize, GinSource), (u64, Arc<Bm25Index>)>>,
 }
 
 impl std::fmt::Debug for TextIndexStore {
@@ -181,16 +227,7 @@ impl TextIndexStore {
         batches: &[RecordBatch],
         row_id_column: usize,
     ) -> Result<Arc<Bm25Index>> {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        for b in batches {
-            let ids = b
-                .column(row_id_column)
-                .as_primitive_opt::<arrow::datatypes::UInt64Type>()
-                .ok_or_else(|| crate::error::QuiverError::Internal("row ids are not u64".into()))?;
-            ids.values().hash(&mut h);
-        }
-        let hash = h.finish();
+        let hash = row_id_hash(batches, row_id_column)?;
         let key = (table_id, column, analyzer);
         if let Some((seen, ix)) = self.unsealed.lock().get(&key) {
             if *seen == hash {
@@ -203,12 +240,81 @@ impl TextIndexStore {
         Ok(ix)
     }
 
+    /// The GIN postings (lexeme → row positions) of `column` in `seg`, persisted under
+    /// `index_id` (`s<segment>.x<index>.gin`).
+    pub fn gin(
+        &self,
+        table_id: u64,
+        seg: &SegmentRef,
+        column: usize,
+        source: GinSource,
+        index_id: u64,
+        batches: &[RecordBatch],
+    ) -> Result<Arc<Bm25Index>> {
+        let key = (table_id, seg.meta.id, column, source);
+        if let Some(ix) = self.gin.lock().get(&key) {
+            return Ok(ix.clone());
+        }
+        let path = file_path(seg, index_id, "gin");
+        if let Some(ix) = read_back(&path, Bm25Index::load) {
+            let ix = Arc::new(ix);
+            self.gin.lock().insert(key, ix.clone());
+            return Ok(ix);
+        }
+        let ix = Bm25Index::build(&source.lexemes(&column_texts(batches, column)?)?);
+        write_file_atomically(&path, |w| ix.write_to(w))?;
+        let ix = Arc::new(ix);
+        self.gin.lock().insert(key, ix.clone());
+        Ok(ix)
+    }
+
+    /// GIN postings over the unsealed rows `batches`, rebuilt only when those rows change (see
+    /// [`TextIndexStore::bm25_unsealed`]).
+    pub fn gin_unsealed(
+        &self,
+        table_id: u64,
+        column: usize,
+        source: GinSource,
+        batches: &[RecordBatch],
+        row_id_column: usize,
+    ) -> Result<Arc<Bm25Index>> {
+        let hash = row_id_hash(batches, row_id_column)?;
+        let key = (table_id, column, source);
+        if let Some((seen, ix)) = self.gin_unsealed.lock().get(&key) {
+            if *seen == hash {
+                return Ok(ix.clone());
+            }
+        }
+        let ix = Arc::new(Bm25Index::build(
+            &source.lexemes(&column_texts(batches, column)?)?,
+        ));
+        self.gin_unsealed.lock().insert(key, (hash, ix.clone()));
+        Ok(ix)
+    }
+
     /// Evicts a table's postings (TRUNCATE, DROP TABLE, DROP INDEX).
     pub fn forget_table(&self, table_id: u64) {
         self.bm25.lock().retain(|k, _| k.0 != table_id);
         self.sparse.lock().retain(|k, _| k.0 != table_id);
         self.unsealed.lock().retain(|k, _| k.0 != table_id);
+        self.gin.lock().retain(|k, _| k.0 != table_id);
+        self.gin_unsealed.lock().retain(|k, _| k.0 != table_id);
     }
+}
+
+/// A hash of the row ids of `batches` (row ids are never reused, so equal hashes mean the same
+/// rows).
+fn row_id_hash(batches: &[RecordBatch], row_id_column: usize) -> Result<u64> {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for b in batches {
+        let ids = b
+            .column(row_id_column)
+            .as_primitive_opt::<arrow::datatypes::UInt64Type>()
+            .ok_or_else(|| crate::error::QuiverError::Internal("row ids are not u64".into()))?;
+        ids.values().hash(&mut h);
+    }
+    Ok(h.finish())
 }
 
 /// Loads a persisted file; a damaged one is removed (and rebuilt by the caller).

@@ -130,6 +130,77 @@ fn tree(q: &TsQuery) -> Option<Node> {
     }
 }
 
+impl TsQuery {
+    /// The rows that may match this query, from an index of lexemes (`docs(lexeme, prefix)`:
+    /// the rows holding it, ascending), or `None` when the index cannot narrow the rows (a
+    /// negation is satisfied by rows the index does not list). Weights and phrase distances are
+    /// not checked, so the rows are a superset of the matches: the caller re-checks `@@` on
+    /// them, as PostgreSQL's GIN scan does. An empty query matches no row.
+    pub fn candidates(&self, docs: &dyn Fn(&str, bool) -> Vec<u32>) -> Option<Vec<u32>> {
+        fn walk(n: &Node, docs: &dyn Fn(&str, bool) -> Vec<u32>) -> Option<Vec<u32>> {
+            match n {
+                Node::Val(o) => Some(docs(&o.lexeme, o.prefix)),
+                Node::Stop | Node::Not(_) => None,
+                Node::Bin {
+                    op, left, right, ..
+                } => {
+                    let (l, r) = (walk(left, docs), walk(right, docs));
+                    match op {
+                        Op::Or => Some(union(&l?, &r?)),
+                        _ => match (l, r) {
+                            (Some(l), Some(r)) => Some(intersect(&l, &r)),
+                            (Some(x), None) | (None, Some(x)) => Some(x),
+                            (None, None) => None,
+                        },
+                    }
+                }
+            }
+        }
+        match tree(self) {
+            None => Some(Vec::new()),
+            Some(n) => walk(&n, docs),
+        }
+    }
+}
+
+fn intersect(a: &[u32], b: &[u32]) -> Vec<u32> {
+    let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let mut out = Vec::with_capacity(small.len());
+    let mut from = 0;
+    for &x in small {
+        from += large[from..].partition_point(|&y| y < x);
+        if large.get(from) == Some(&x) {
+            out.push(x);
+        }
+    }
+    out
+}
+
+fn union(a: &[u32], b: &[u32]) -> Vec<u32> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => {
+                out.push(a[i]);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(b[j]);
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}
+
 /// `plaintree`: back to the flat prefix form (stop placeholders must be gone).
 fn plain(node: &Node, out: &mut Vec<Item>) {
     match node {

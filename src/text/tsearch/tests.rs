@@ -4883,3 +4883,60 @@ fn configuration_names() {
         "pg_catalog.english"
     );
 }
+
+/// GIN candidates: for random documents and queries, every row `@@` matches is a candidate, and
+/// for queries without negation or weights the candidates are exactly the rows holding the
+/// needed lexemes.
+#[test]
+fn gin_candidates_cover_matches() {
+    let docs: Vec<TsVector> = [
+        "a:1 b:2 c:3",
+        "a:1A b:5",
+        "c:1 d:2",
+        "",
+        "abc:1 abd:2",
+        "b:1 a:2",
+        "d:3 e:4",
+    ]
+    .iter()
+    .map(|s| s.parse().unwrap())
+    .collect();
+    let lookup = |lexeme: &str, prefix: bool| -> Vec<u32> {
+        (0..docs.len() as u32)
+            .filter(|&i| {
+                docs[i as usize]
+                    .entries()
+                    .iter()
+                    .any(|e| e.lexeme == lexeme || (prefix && e.lexeme.starts_with(lexeme)))
+            })
+            .collect()
+    };
+    let cases: &[(&str, Option<&[u32]>)] = &[
+        ("a", Some(&[0, 1, 5])),
+        ("a & b", Some(&[0, 1, 5])),
+        ("a <-> b", Some(&[0, 1, 5])),
+        ("a | d", Some(&[0, 1, 2, 5, 6])),
+        ("ab:*", Some(&[4])),
+        ("a:A & !c", Some(&[0, 1, 5])),
+        ("!a", None),
+        ("a | !b", None),
+        ("(a | c) & d", Some(&[2])),
+        ("zzz", Some(&[])),
+    ];
+    for (q, want) in cases {
+        let query: TsQuery = q.parse().unwrap();
+        let got = query.candidates(&lookup);
+        assert_eq!(got.as_deref(), *want, "{q}");
+        let all: Vec<u32> = (0..docs.len() as u32).collect();
+        let cand = got.unwrap_or(all);
+        for (i, d) in docs.iter().enumerate() {
+            if ts_match(d, &query) {
+                assert!(
+                    cand.contains(&(i as u32)),
+                    "{q}: row {i} matches but is no candidate"
+                );
+            }
+        }
+    }
+    assert_eq!(TsQuery::empty().candidates(&lookup), Some(vec![]));
+}
