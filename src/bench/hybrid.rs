@@ -48,7 +48,7 @@ pub struct HybridBenchArgs {
     #[arg(long, default_value_t = 100)]
     pub leg_k: usize,
     /// Weights (dense, bm25) of the weighted fusion line.
-    #[arg(long, value_delimiter = ',', default_value = "0.5,0.5")]
+    #[arg(long, value_delimiter = ',', default_value = "0.6,0.4")]
     pub weights: Vec<f64>,
     #[arg(long, default_value = "hybrid_docs")]
     pub table: String,
@@ -330,8 +330,11 @@ async fn run_async(args: HybridBenchArgs) -> Result<Vec<Line>> {
         )
         .await?,
     );
-    lines.push(measure(&client, &format!("hybrid_search rrf(60), legs k={k}"),
+    lines.push(measure(&client, &format!("hybrid_search defaults, legs k={k}"),
         &format!("SELECT id FROM hybrid_search('{t}', dense_leg('embedding', $1::vector, {k}), bm25_leg('content', $2::text, {k})) ORDER BY hybrid_rank LIMIT 10"),
+        &vectors, &questions, n).await?);
+    lines.push(measure(&client, "hybrid_search rrf(60)",
+        &format!("SELECT id FROM hybrid_search('{t}', dense_leg('embedding', $1::vector, {k}), bm25_leg('content', $2::text, {k}), rrf(60)) ORDER BY hybrid_rank LIMIT 10"),
         &vectors, &questions, n).await?);
     lines.push(measure(&client, &format!("hybrid_search weighted({wd}, {wb})"),
         &format!("SELECT id FROM hybrid_search('{t}', dense_leg('embedding', $1::vector, {k}), bm25_leg('content', $2::text, {k}), weighted({wd}, {wb})) ORDER BY hybrid_rank LIMIT 10"),

@@ -7,14 +7,15 @@
 //!        dense_leg('embedding', '[0.1, ...]', 100),          -- column, query, k [, metric]
 //!        bm25_leg('content', 'who wrote hamlet', 100),       -- column, query text, k
 //!        sparse_leg('keywords', '{3:0.5,17:1.2}/30000', 100),-- column, query sparsevec, k
-//!        rrf(60))                                            -- or weighted(0.7, 0.3, ...)
+//!        weighted(0.5, 0.3, 0.2))                            -- or rrf(60); default: equal weights
 //! WHERE category = 3
 //! ORDER BY hybrid_score DESC LIMIT 10;
 //! ```
 //!
 //! The result has the table's columns, per leg `<leg>_score` (the leg's raw score: distance for
-//! dense legs, BM25 score, inner product) and `<leg>_rank` (NULL where the leg did not return the
-//! row), and `hybrid_score` / `hybrid_rank` of the fusion (`crate::sql::fusion`), ordered best
+//! dense legs, BM25 score, inner product; under weighted fusion also for rows the leg did not
+//! return, which weighted fusion scores on every leg) and `<leg>_rank` (NULL where the leg did not
+//! return the row), and `hybrid_score` / `hybrid_rank` of the fusion (`crate::sql::fusion`), ordered best
 //! first. Leg labels are `dense`, `sparse`, `bm25`, numbered from the second of a kind
 //! (`dense_2`). A `WHERE` clause on the table's columns is pushed into every leg (each leg then
 //! returns its k best *matching* rows, through the same filtered search as `ORDER BY ... LIMIT`);
@@ -109,6 +110,8 @@ struct LegSpec {
 
 #[derive(Debug, Clone)]
 enum FusionSpec {
+    /// No fusion given: weighted fusion with equal weights.
+    Default,
     Rrf(Option<Expr>),
     Weighted(Vec<Expr>),
 }
@@ -290,7 +293,7 @@ impl TableFunctionImpl for HybridSearchFn {
             params: self.params.clone(),
             def,
             legs,
-            fusion: fusion.unwrap_or(FusionSpec::Rrf(None)),
+            fusion: fusion.unwrap_or(FusionSpec::Default),
             schema: Arc::new(Schema::new(fields)),
         }))
     }
@@ -635,7 +638,8 @@ impl HybridTable {
             out.push(leg);
         }
         let fusion = match &self.fusion {
-            FusionSpec::Rrf(None) => Fusion::default(),
+            FusionSpec::Default => Fusion::default_for(out.len()),
+            FusionSpec::Rrf(None) => Fusion::rrf(),
             FusionSpec::Rrf(Some(k)) => {
                 let k = const_f64(k, &params, "the k of rrf")?;
                 if k < 0.0 {
@@ -891,6 +895,9 @@ struct LegRows {
     batch: Option<RecordBatch>,
     scores: Vec<f64>,
     higher_is_better: bool,
+    /// BM25 legs: the query terms (with idf) and average document length the leg scored with,
+    /// to score other legs' rows the same way.
+    bm25_query: Option<(Vec<QueryTerm>, f32)>,
 }
 
 struct HybridRun {
@@ -939,8 +946,37 @@ impl HybridRun {
                     None => vec![],
                 },
                 higher_is_better: r.higher_is_better,
+                filled: HashMap::new(),
             })
             .collect();
+        let mut hits = hits;
+        if self.fusion.wants_filled() && self.legs.len() > 1 {
+            // Every candidate row, once, to be scored by the legs that did not return it.
+            let batches: Vec<RecordBatch> =
+                results.iter().filter_map(|r| r.batch.clone()).collect();
+            let all = arrow::compute::concat_batches(&self.source.full_schema, &batches)?;
+            let ids = all
+                .column(row_id_col)
+                .as_any()
+                .downcast_ref::<UInt64Array>()
+                .expect("__row_id is UInt64");
+            let mut seen = std::collections::HashSet::new();
+            let first: Vec<u32> = (0..all.num_rows() as u32)
+                .filter(|&i| seen.insert(ids.value(i as usize)))
+                .collect();
+            let rows =
+                arrow::compute::take_record_batch(&all, &arrow::array::UInt32Array::from(first))?;
+            let keys: Vec<u64> = rows
+                .column(row_id_col)
+                .as_any()
+                .downcast_ref::<UInt64Array>()
+                .expect("__row_id is UInt64")
+                .values()
+                .to_vec();
+            for (l, leg) in self.legs.iter().enumerate() {
+                hits[l].filled = self.fill(leg, &results[l], &rows, &keys)?;
+            }
+        }
         let mut fused = fuse(&hits, &self.fusion);
         if let Some(l) = self.limit {
             fused.truncate(l);
@@ -975,7 +1011,14 @@ impl HybridRun {
             rows.columns()[..user_cols].to_vec()
         };
         for l in 0..self.legs.len() {
-            let scores: Float64Array = fused.iter().map(|f| f.legs[l].map(|(_, s)| s)).collect();
+            let scores: Float64Array = fused
+                .iter()
+                .map(|f| {
+                    f.legs[l]
+                        .map(|(_, s)| s)
+                        .or_else(|| hits[l].filled.get(&f.key).copied())
+                })
+                .collect();
             let ranks: Int32Array = fused
                 .iter()
                 .map(|f| f.legs[l].map(|(r, _)| r as i32))
@@ -1033,6 +1076,7 @@ impl HybridRun {
                     batch,
                     scores,
                     higher_is_better: false,
+                    bm25_query: None,
                 })
             }
         }
@@ -1136,6 +1180,7 @@ impl HybridRun {
                 batch: None,
                 scores: vec![],
                 higher_is_better: true,
+                bm25_query: None,
             });
         }
         let mut flat: Vec<&RecordBatch> = Vec::new();
@@ -1157,6 +1202,7 @@ impl HybridRun {
             // (0.1, not 0.10000000149011612).
             scores: hits.iter().map(|h| f32_as_f64(h.0)).collect(),
             higher_is_better: true,
+            bm25_query: None,
         })
     }
 
@@ -1241,7 +1287,83 @@ impl HybridRun {
                 }
             }
         }
-        Self::gather(&parts.batches, hits, leg.k)
+        let mut rows = Self::gather(&parts.batches, hits, leg.k)?;
+        rows.bm25_query = Some((query, avgdl));
+        Ok(rows)
+    }
+
+    /// Leg `leg`'s raw scores of the rows in `rows` it did not return (`own`): the distance or
+    /// inner product from the row's value, the BM25 score under the leg's statistics. Rows the leg
+    /// cannot score (NULL values) are left out.
+    fn fill(
+        &self,
+        leg: &Leg,
+        result: &LegRows,
+        rows: &RecordBatch,
+        keys: &[u64],
+    ) -> Result<HashMap<u64, f64>> {
+        let own: std::collections::HashSet<u64> = match &result.batch {
+            Some(b) => b
+                .column(self.source.full_schema.fields().len() - 1)
+                .as_any()
+                .downcast_ref::<UInt64Array>()
+                .expect("__row_id is UInt64")
+                .values()
+                .iter()
+                .copied()
+                .collect(),
+            None => Default::default(),
+        };
+        let missing: Vec<u32> = (0..keys.len() as u32)
+            .filter(|&i| !own.contains(&keys[i as usize]))
+            .collect();
+        let mut out = HashMap::new();
+        if missing.is_empty() {
+            return Ok(out);
+        }
+        let idx = arrow::array::UInt32Array::from(missing.clone());
+        let rows = arrow::compute::take_record_batch(rows, &idx)?;
+        let keys: Vec<u64> = missing.iter().map(|&i| keys[i as usize]).collect();
+        match leg.kind {
+            LegKind::Dense | LegKind::Sparse => {
+                let key = leg.key.as_ref().expect("dense and sparse legs have a key");
+                let d = key.evaluate(&rows)?.into_array(rows.num_rows())?;
+                let d = arrow::compute::cast(&d, &DataType::Float64)?;
+                let d = d.as_any().downcast_ref::<Float64Array>().expect("cast");
+                for (i, k) in keys.iter().enumerate() {
+                    if d.is_null(i) {
+                        continue;
+                    }
+                    let v = d.value(i);
+                    // Sparse legs rank by the inner product, the negation of `<#>`, in float4.
+                    let v = if leg.kind == LegKind::Sparse {
+                        f32_as_f64(-(v as f32))
+                    } else {
+                        v
+                    };
+                    out.insert(*k, v);
+                }
+            }
+            LegKind::Bm25 => {
+                let (Some((query, avgdl)), Some((_, analyzer, _, params))) =
+                    (&result.bm25_query, &leg.text)
+                else {
+                    return Ok(out);
+                };
+                let texts =
+                    crate::storage::tindex::column_texts(std::slice::from_ref(&rows), leg.column)?;
+                for (k, t) in keys.iter().zip(texts) {
+                    if let Some(t) = t {
+                        let terms = analyzer.analyze(&t);
+                        out.insert(
+                            *k,
+                            f32_as_f64(bm25::score_doc(&terms, query, *avgdl, params)),
+                        );
+                    }
+                }
+            }
+        }
+        Ok(out)
     }
 
     fn sparse(&self, leg: &Leg, parts: &Parts) -> Result<LegRows> {

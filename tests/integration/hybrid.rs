@@ -158,8 +158,19 @@ async fn hybrid_search_over_real_passages() {
     );
     let hybrid_sql = format!(
         "SELECT id, dense_rank, bm25_rank FROM hybrid_search('hdocs', dense_leg('embedding', $1, {K}), \
-         bm25_leg('content', $2, {K})) ORDER BY hybrid_rank LIMIT 10"
+         bm25_leg('content', $2, {K}), rrf(60)) ORDER BY hybrid_rank LIMIT 10"
     );
+    // The default fusion: equal weights over min-max normalised scores, every candidate scored
+    // by both legs.
+    let default_sql = format!(
+        "SELECT id, dense_score, bm25_score, hybrid_score FROM hybrid_search('hdocs', \
+         dense_leg('embedding', $1, {K}), bm25_leg('content', $2, {K})) ORDER BY hybrid_rank LIMIT 10"
+    );
+    let dense_scores_sql =
+        format!("SELECT dense_score FROM hybrid_search('hdocs', dense_leg('embedding', $1, {K}))");
+    let bm25_scores_sql =
+        format!("SELECT bm25_score FROM hybrid_search('hdocs', bm25_leg('content', $1, {K}))");
+    let distance_sql = "SELECT (embedding <=> $1::vector)::float8 FROM hdocs WHERE id = $2";
     let exact_sql = format!("SELECT id FROM hdocs ORDER BY embedding <=> $1::vector LIMIT {K}");
     let (mut hits, mut total) = (0usize, 0usize);
     let mut before = Vec::new();
@@ -186,6 +197,48 @@ async fn hybrid_search_over_real_passages() {
             .take(10)
             .collect();
         assert_eq!(got, want, "fused top 10 for {question:?}");
+        // Default fusion: each row's leg scores are its true distance / BM25 score, and the fused
+        // score is their min-max normalisation (bounds from each leg's own hits, at least -1),
+        // averaged.
+        let bounds = |rows: Vec<tokio_postgres::Row>| {
+            rows.iter()
+                .map(|r| r.get::<_, f64>(0))
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+                    (lo.min(x), hi.max(x))
+                })
+        };
+        let (dlo, dhi) = bounds(client.query(&dense_scores_sql, &[&vt]).await.unwrap());
+        let (blo, bhi) = bounds(client.query(&bm25_scores_sql, &[question]).await.unwrap());
+        let default_rows = client
+            .query(&default_sql, &[&vt, question])
+            .await
+            .unwrap_or_else(|e| panic!("{}", crate::util::describe(&e)));
+        assert_eq!(default_rows.len(), 10);
+        let mut last = f64::INFINITY;
+        for r in &default_rows {
+            let id: i32 = r.get(0);
+            let d: f64 = r.get(1);
+            let b: f64 = r.get(2);
+            let h: f64 = r.get(3);
+            let true_d: f64 = client
+                .query_one(distance_sql, &[&vt, &id])
+                .await
+                .unwrap()
+                .get(0);
+            assert!(
+                (d - true_d).abs() < 1e-6,
+                "dense_score {d} of {id}, distance {true_d}"
+            );
+            // Rows a leg missed normalise below 0, clipped at -1.
+            let want = 0.5 * ((dhi - d) / (dhi - dlo)).max(-1.0)
+                + 0.5 * ((b - blo) / (bhi - blo)).max(-1.0);
+            assert!(
+                (h - want).abs() < 1e-9,
+                "hybrid_score {h} of {id}, want {want}"
+            );
+            assert!(h <= last);
+            last = h;
+        }
         for r in &fused {
             let id: i32 = r.get(0);
             let d: Option<i32> = r.get(1);
