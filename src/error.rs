@@ -36,6 +36,12 @@ pub enum QuiverError {
     UndefinedType(String),
     #[error("{0}")]
     InvalidColumnDefinition(String),
+    /// 42P10.
+    #[error("{0}")]
+    InvalidColumnReference(String),
+    /// 428C9: a value for a generated column.
+    #[error("{0}")]
+    GeneratedAlways(String),
     #[error("{0}")]
     /// 42P17: an index or constraint definition PostgreSQL refuses (e.g. a mutable function in
     /// an index expression).
@@ -144,6 +150,8 @@ impl QuiverError {
             UndefinedType(_) => "42704",
             InvalidColumnDefinition(_) => "42611",
             InvalidObjectDefinition(_) => "42P17",
+            GeneratedAlways(_) => "428C9",
+            InvalidColumnReference(_) => "42P10",
             InvalidTextRepresentation { .. } => "22P02",
             InvalidTextValue(_) => "22P02",
             DimensionMismatch { .. } => "22000",

@@ -160,14 +160,25 @@ pub async fn start(s: &mut Session, stmt: &Statement, _params: &ParamValues) -> 
             .storage
             .table_def(&schema, &name)
             .ok_or(QuiverError::UndefinedTable(name))?;
+        // Generated columns are computed, never read (as in PostgreSQL).
         let cols = if columns.is_empty() {
-            (0..def.columns.len()).collect()
+            (0..def.columns.len())
+                .filter(|&j| def.columns[j].generated.is_none())
+                .collect()
         } else {
             columns
                 .iter()
                 .map(|c| {
-                    def.column_index(&ident(c))
-                        .ok_or_else(|| QuiverError::UndefinedColumn(ident(c)))
+                    let j = def
+                        .column_index(&ident(c))
+                        .ok_or_else(|| QuiverError::UndefinedColumn(ident(c)))?;
+                    if def.columns[j].generated.is_some() {
+                        return Err(QuiverError::InvalidColumnReference(format!(
+                            "column \"{}\" is a generated column",
+                            def.columns[j].name
+                        )));
+                    }
+                    Ok(j)
                 })
                 .collect::<Result<_>>()?
         };

@@ -69,6 +69,7 @@ pub async fn execute(s: &mut Session, stmt: &Statement) -> Result<Output> {
                 return Err(QuiverError::DuplicateTable(name));
             }
             let (def, seqs) = table_def(&schema, &name, ct)?;
+            check_generated(s, &def)?;
             match storage.create_table(def, seqs) {
                 Ok(_) => Ok(Output::Command("CREATE TABLE".into())),
                 Err(QuiverError::DuplicateTable(_)) if ct.if_not_exists => {
@@ -143,6 +144,7 @@ pub async fn execute(s: &mut Session, stmt: &Statement) -> Result<Output> {
                 return Err(QuiverError::UndefinedTable(name));
             };
             let mut def = (*def).clone();
+            let before_columns = def.columns.len();
             for op in &at.operations {
                 match op {
                     AlterTableOperation::AddColumn {
@@ -192,7 +194,16 @@ pub async fn execute(s: &mut Session, stmt: &Statement) -> Result<Output> {
                     }
                 }
             }
+            check_generated(s, &def)?;
+            let added_generated = def.columns.len() > before_columns
+                && def.columns[before_columns..]
+                    .iter()
+                    .any(|c| c.generated.is_some());
+            let id = def.id;
             storage.alter_table(def)?;
+            if added_generated {
+                compute_generated_for_stored_rows(s, id)?;
+            }
             Ok(Output::Command("ALTER TABLE".into()))
         }
         Statement::CreateExtension(ce) => {
@@ -268,6 +279,39 @@ fn is_serial(dt: &sqlparser::ast::DataType) -> bool {
     )
 }
 
+/// Compiles the table's generation expressions (unknown columns, functions and types fail here,
+/// not at the first insert).
+fn check_generated(s: &Session, def: &TableDef) -> Result<()> {
+    let mut empty: Vec<arrow::array::ArrayRef> = def
+        .arrow_schema()
+        .fields()
+        .iter()
+        .map(|f| arrow::array::new_empty_array(f.data_type()))
+        .collect();
+    crate::planner::dml::compute_generated(s, def, &mut empty, 0)
+}
+
+/// After ALTER TABLE ADD COLUMN ... GENERATED: every stored row rewritten with the new column
+/// computed (PostgreSQL rewrites the table too).
+fn compute_generated_for_stored_rows(s: &Session, table_id: u64) -> Result<()> {
+    let storage = s.engine.storage.clone();
+    let Some(snapshot) = storage.snapshot(table_id) else {
+        return Ok(());
+    };
+    let def = snapshot.def.clone();
+    let mut writes = crate::storage::txn::TxnWrites::default();
+    let user = def.columns.len();
+    for b in snapshot.live_batches(&[], None)? {
+        let ids = crate::storage::row_ids(&b)?.clone();
+        let cols: Vec<arrow::array::ArrayRef> = b.columns()[..user].to_vec();
+        let nb = crate::planner::dml::finish_rows(s, &def, cols, b.num_rows())?;
+        let t = writes.table(table_id);
+        t.deletes.extend(ids.values().iter().copied());
+        t.inserts.push(nb);
+    }
+    storage.commit(writes)
+}
+
 /// One column: its definition, the sequence a serial column owns, and a column-level
 /// PRIMARY KEY / UNIQUE (true for primary).
 fn column_def_of(
@@ -282,6 +326,7 @@ fn column_def_of(
         nullable: true,
         default: None,
         missing: None,
+        generated: None,
     };
     let mut seq = None;
     if is_serial(&c.data_type) {
@@ -315,12 +360,25 @@ fn column_def_of(
                 ))
             }
             ColumnOption::Collation(_) | ColumnOption::Comment(_) => {}
+            ColumnOption::Generated {
+                generation_expr: Some(e),
+                ..
+            } => {
+                // STORED, or VIRTUAL (PostgreSQL 18's default): both computed when rows are
+                // written, which reads the same for the immutable expressions PostgreSQL allows.
+                col.generated = Some(e.to_string());
+            }
             other => {
                 return Err(QuiverError::FeatureNotSupported(format!(
                     "column option {other} is not supported"
                 )))
             }
         }
+    }
+    if col.generated.is_some() && col.default.is_some() {
+        return Err(QuiverError::Syntax(format!(
+            "both default and generation expression specified for column \"{name}\" of table \"{table}\""
+        )));
     }
     Ok((col, seq, unique))
 }

@@ -271,6 +271,9 @@ pub async fn prepare(s: &mut Session, stmt: &Statement) -> Result<DmlPlan> {
             let mut hints = HashMap::new();
             for a in &up.assignments {
                 let i = assignment_column(&def, a)?;
+                if def.columns[i].generated.is_some() {
+                    return Err(generated_column_error(&def, i, true));
+                }
                 let mut v = a.value.clone();
                 if let Some(p) = placeholder_index(&v) {
                     hints.insert(p, def.columns[i].ty.clone());
@@ -515,12 +518,53 @@ fn check_assignment(def: &TableDef, col: usize, from: &SqlType) -> Result<()> {
 }
 
 /// Casts each column to its table type and checks NOT NULL; appends fresh row ids.
+/// Computes the generated columns (`GENERATED ALWAYS AS (expr)`) of `n` rows whose user columns
+/// are `cols`, in place: each expression over the row's other columns, cast to the column's type.
+pub(crate) fn compute_generated(
+    s: &Session,
+    def: &TableDef,
+    cols: &mut [ArrayRef],
+    n: usize,
+) -> Result<()> {
+    if def.columns.iter().all(|c| c.generated.is_none()) {
+        return Ok(());
+    }
+    let schema = def.arrow_schema();
+    let batch = RecordBatch::try_new_with_options(
+        schema.clone(),
+        cols.to_vec(),
+        &arrow::array::RecordBatchOptions::new().with_row_count(Some(n)),
+    )?;
+    let df_schema = datafusion::common::DFSchema::try_from(schema.as_ref().clone())?;
+    for (j, c) in def.columns.iter().enumerate() {
+        let Some(sql) = &c.generated else { continue };
+        let expr = s.state.create_logical_expr(sql, &df_schema)?;
+        let phys = s.state.create_physical_expr(expr, &df_schema)?;
+        let field = phys.return_field(&schema)?;
+        let v = phys.evaluate(&batch)?.into_array(n)?;
+        cols[j] = cast_array(&v, &SqlType::of_field(&field), &c.ty)?;
+    }
+    Ok(())
+}
+
+/// 428C9: a value given for a generated column.
+pub(crate) fn generated_column_error(def: &TableDef, col: usize, update: bool) -> QuiverError {
+    let name = &def.columns[col].name;
+    QuiverError::GeneratedAlways(if update {
+        format!("column \"{name}\" can only be updated to DEFAULT")
+    } else {
+        format!("cannot insert a non-DEFAULT value into column \"{name}\"")
+    })
+}
+
 pub(crate) fn finish_rows(
     s: &Session,
     def: &TableDef,
     cols: Vec<ArrayRef>,
     n: usize,
 ) -> Result<RecordBatch> {
+    let mut cols = cols;
+    compute_generated(s, def, &mut cols, n)?;
     for (c, a) in def.columns.iter().zip(&cols) {
         if !c.nullable && a.null_count() > 0 {
             return Err(QuiverError::NotNullViolation {
@@ -639,6 +683,9 @@ pub async fn execute(
                     .position(|t| *t == j)
                     .filter(|p| *p < src_fields.len());
                 if let (Some(p), Some(b)) = (pos, &src) {
+                    if c.generated.is_some() {
+                        return Err(generated_column_error(&def, j, false));
+                    }
                     let from = SqlType::of_field(&src_fields[p]);
                     check_assignment(&def, j, &from)?;
                     given[j] = Some(cast_array(b.column(p), &from, &c.ty)?);

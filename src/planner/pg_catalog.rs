@@ -396,15 +396,18 @@ impl PgCatalog {
                 let mut typmod = vec![];
                 let mut notnull = vec![];
                 let mut hasdef = vec![];
+                let mut generated = vec![];
                 for t in &tables {
                     for (i, c) in t.columns.iter().enumerate() {
+                        generated.push(if c.generated.is_some() { 's' } else { '\0' });
                         rel.push(TABLE_OID_BASE + t.id as u32);
                         name.push(Some(c.name.clone()));
                         typ.push(c.ty.oid());
                         num.push(i as i16 + 1);
                         typmod.push(c.ty.typmod());
                         notnull.push(!c.nullable);
-                        hasdef.push(c.default.is_some());
+                        // A generation expression is kept as a default in PostgreSQL.
+                        hasdef.push(c.default.is_some() || c.generated.is_some());
                     }
                 }
                 let n = rel.len();
@@ -419,7 +422,7 @@ impl PgCatalog {
                     .bool("attisdropped", vec![false; n])
                     .i32("attndims", vec![0; n])
                     .ch("attidentity", vec!['\0'; n])
-                    .ch("attgenerated", vec!['\0'; n])
+                    .ch("attgenerated", generated)
                     .oid("attcollation", vec![0; n])
                     .i16("attlen", vec![-1; n])
                     .table()?
@@ -430,7 +433,7 @@ impl PgCatalog {
                 let mut expr = vec![];
                 for t in &tables {
                     for (i, c) in t.columns.iter().enumerate() {
-                        if let Some(d) = &c.default {
+                        if let Some(d) = c.default.as_ref().or(c.generated.as_ref()) {
                             rel.push(TABLE_OID_BASE + t.id as u32);
                             num.push(i as i16 + 1);
                             expr.push(Some(d.clone()));

@@ -29,6 +29,10 @@ pub struct ColumnDef {
     /// before the column existed read as (PostgreSQL's "missing value").
     #[serde(default)]
     pub missing: Option<String>,
+    /// `GENERATED ALWAYS AS (expr) STORED`: the expression as SQL text, computed from the row's
+    /// other columns on every insert and update.
+    #[serde(default)]
+    pub generated: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

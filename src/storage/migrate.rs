@@ -6,10 +6,16 @@ use crate::error::{QuiverError, Result};
 use crate::storage::kv::Kv;
 
 /// The migrations this binary knows, in order; the format version is their count.
-pub const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_initial",
-    include_str!("../../migrations/0001_initial.md"),
-)];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_initial",
+        include_str!("../../migrations/0001_initial.md"),
+    ),
+    (
+        "0002_generated_columns",
+        include_str!("../../migrations/0002_generated_columns.md"),
+    ),
+];
 
 pub const FORMAT_VERSION: u64 = MIGRATIONS.len() as u64;
 
@@ -31,7 +37,12 @@ pub fn check_and_stamp(kv: &Kv) -> Result<()> {
                      supports versions up to {FORMAT_VERSION}; upgrade quiver to open it"
                 )));
             }
-            // Versions are applied in order here once a second format exists.
+            // 1 → 2 changes no stored data (see migrations/0002): stamp the new version.
+            if found < FORMAT_VERSION {
+                let mut b = kv.batch();
+                b.put_meta("version", FORMAT_VERSION.to_string().as_bytes())?;
+                b.commit()?;
+            }
             Ok(())
         }
     }
