@@ -4,6 +4,7 @@
 
 pub mod ann_exec;
 pub mod ann_rule;
+pub mod bm25_order;
 pub mod const_row;
 pub mod copy;
 pub mod ddl;

@@ -145,6 +145,14 @@ impl ExprPlanner for VectorOperatorPlanner {
                 "<%>" => "jaccard_distance",
                 "<=>" => "cosine_distance",
                 "<->" => "l2_distance",
+                crate::planner::bm25_order::BM25_OPERATOR => {
+                    return Err(datafusion::error::DataFusionError::External(Box::new(
+                        crate::error::QuiverError::FeatureNotSupported(
+                            "the <&> operator (BM25) ranks rows only in ORDER BY <column> <&> <query> LIMIT k over one table"
+                                .into(),
+                        ),
+                    )))
+                }
                 _ => return Ok(PlannerResult::Original(expr)),
             },
             BinaryOperator::Plus if is_vec(&lt) || is_vec(&rt) => "vector_add",

@@ -215,6 +215,7 @@ impl Session {
         let catalog_version = self.engine.storage.catalog_version();
         let mut stmt = stmt;
         if matches!(stmt, Statement::Query(_) | Statement::Explain { .. }) {
+            crate::planner::bm25_order::rewrite(&mut stmt, &self.engine.storage);
             names::name_nested_columns(&mut stmt);
         }
         let (kind, fields, mut hints) = match &stmt {

@@ -179,6 +179,18 @@ async fn hybrid_search_over_real_passages() {
         let dense = ids(&client, &dense_sql, &[&vt]).await;
         let bm25 = ids(&client, &bm25_sql, &[question]).await;
         assert!(!bm25.is_empty(), "no BM25 hit for {question:?}");
+        // The operator form, with parameters: the same ranking.
+        let by_operator = ids(
+            &client,
+            "SELECT id FROM hdocs ORDER BY content <&> $1 LIMIT $2",
+            &[question, &10i64],
+        )
+        .await;
+        assert_eq!(
+            by_operator,
+            bm25[..bm25.len().min(10)],
+            "<&> for {question:?}"
+        );
         assert_eq!(dense.len(), K);
         exec(&client, "SET enable_indexscan = off").await;
         let exact = ids(&client, &exact_sql, &[&vt]).await;
