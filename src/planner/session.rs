@@ -147,6 +147,20 @@ impl Session {
             database,
         );
         session_udfs.push(Arc::new(session_functions::param_udf(params.clone())));
+        // to_tsvector(text) and friends read this session's default_text_search_config.
+        let ts_settings = settings.clone();
+        session_udfs.extend(
+            crate::sql::functions::fulltext::session_udfs(Arc::new(move || {
+                ts_settings
+                    .lock()
+                    .get("default_text_search_config")
+                    .ok()
+                    .and_then(|v| crate::text::tsearch::TsConfig::from_name(&v).ok())
+                    .unwrap_or(crate::text::tsearch::DEFAULT_CONFIG)
+            }))
+            .into_iter()
+            .map(Arc::new),
+        );
         let state = build_state(
             &engine,
             &txn,

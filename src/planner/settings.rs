@@ -214,8 +214,7 @@ const DEFS: &[Def] = &[
         kind: Kind::Text,
     },
     Def {
-        // The configuration of `to_tsvector(text)` and friends; quiver's functions use
-        // `english` (PostgreSQL's default for the C and English locales) whatever it says.
+        // The configuration of `to_tsvector(text)` and friends (the session's functions read it).
         name: "default_text_search_config",
         default: "pg_catalog.english",
         kind: Kind::Text,
@@ -282,6 +281,12 @@ fn validate(name: &str, value: &str) -> Result<String> {
         ))
     };
     match d.kind {
+        // A configuration name, resolved and stored qualified as PostgreSQL shows it.
+        Kind::Text if d.name == "default_text_search_config" => {
+            crate::text::tsearch::TsConfig::from_name(value)
+                .map(|c| format!("pg_catalog.{}", c.name()))
+                .map_err(|_| invalid())
+        }
         Kind::Text => Ok(value.to_string()),
         Kind::Int { min, max } => {
             let v: i64 = value.trim().parse().map_err(|_| invalid())?;

@@ -307,14 +307,25 @@ pub fn binary_value(array: &dyn Array, ty: &SqlType, i: usize, out: &mut BytesMu
         SqlType::Oid => out.put_u32(array.as_primitive::<UInt32Type>().value(i)),
         SqlType::Float4 => out.put_f32(array.as_primitive::<Float32Type>().value(i)),
         SqlType::Float8 => out.put_f64(array.as_primitive::<Float64Type>().value(i)),
-        // tsvector / tsquery / regconfig have binary forms of their own in PostgreSQL; clients
-        // read these as text (asyncpg, psycopg), so binary results carry the text form.
+        // tsvector and tsquery in PostgreSQL's binary forms (stored as their text). regconfig's
+        // binary form is the configuration's OID, which differs between installations; clients
+        // read it as text, so binary results carry the text form.
+        SqlType::TsVector => {
+            let v: crate::text::tsearch::TsVector = array.as_string::<i32>().value(i).parse()?;
+            let mut b = Vec::new();
+            v.to_binary(&mut b);
+            out.put_slice(&b)
+        }
+        SqlType::TsQuery => {
+            let q: crate::text::tsearch::TsQuery = array.as_string::<i32>().value(i).parse()?;
+            let mut b = Vec::new();
+            q.to_binary(&mut b);
+            out.put_slice(&b)
+        }
         SqlType::Text
         | SqlType::Varchar(_)
         | SqlType::Char(_)
         | SqlType::Json
-        | SqlType::TsVector
-        | SqlType::TsQuery
         | SqlType::Regconfig => out.put_slice(array.as_string::<i32>().value(i).as_bytes()),
         SqlType::Jsonb => {
             out.put_u8(1);

@@ -25,25 +25,38 @@ pub const TSQUERY_AND: &str = "tsquery_and";
 pub const TSQUERY_OR: &str = "tsquery_or";
 pub const TSQUERY_NOT: &str = "tsquery_not";
 
+/// Where the functions without a configuration argument read `default_text_search_config`.
+pub type DefaultConfig = Arc<dyn Fn() -> TsConfig + Send + Sync>;
+
 pub fn udfs() -> Vec<ScalarUDF> {
-    vec![
-        to_tsvector(),
-        query_fn("to_tsquery"),
-        query_fn("plainto_tsquery"),
-        query_fn("phraseto_tsquery"),
-        query_fn("websearch_to_tsquery"),
+    let mut all = session_udfs(Arc::new(|| tsearch::DEFAULT_CONFIG));
+    all.extend([
         rank("ts_rank"),
         rank("ts_rank_cd"),
         setweight(),
         unary_vector("strip", SqlType::TsVector),
         unary_vector("length", SqlType::Int4),
         numnode(),
-        ts_match(),
         binary_tsvector(TSVECTOR_CONCAT),
         binary_tsquery(TSQUERY_AND),
         binary_tsquery(TSQUERY_OR),
         tsquery_not(),
-        get_current_ts_config(),
+    ]);
+    all
+}
+
+/// The functions that read `default_text_search_config` when not given a configuration
+/// (`to_tsvector(text)`, the query constructors, `text @@ text`, `get_current_ts_config()`), with
+/// `default` supplying it; a session registers its own over the engine's.
+pub fn session_udfs(default: DefaultConfig) -> Vec<ScalarUDF> {
+    vec![
+        to_tsvector(default.clone()),
+        query_fn("to_tsquery", default.clone()),
+        query_fn("plainto_tsquery", default.clone()),
+        query_fn("phraseto_tsquery", default.clone()),
+        query_fn("websearch_to_tsquery", default.clone()),
+        ts_match(default.clone()),
+        get_current_ts_config(default),
     ]
 }
 
@@ -85,6 +98,7 @@ fn config_and_text(name: &str, fields: &[FieldRef]) -> Result<()> {
 fn map_config_text(
     args: &[ArrayRef],
     rows: usize,
+    default: TsConfig,
     f: impl Fn(TsConfig, &str) -> Result<String>,
 ) -> Result<ArrayRef> {
     let (cfgs, docs) = match args {
@@ -95,7 +109,7 @@ fn map_config_text(
     let mut out = Vec::with_capacity(rows);
     for i in 0..rows {
         let cfg = match &cfgs {
-            None => tsearch::DEFAULT_CONFIG,
+            None => default,
             Some(c) => {
                 let j = bidx(c.len(), i);
                 if c.is_null(j) {
@@ -115,17 +129,18 @@ fn map_config_text(
     Ok(Arc::new(StringArray::from(out)))
 }
 
-fn to_tsvector() -> ScalarUDF {
+fn to_tsvector(default: DefaultConfig) -> ScalarUDF {
     SqlFn::new(
         "to_tsvector",
-        Volatility::Immutable,
+        // Stable as PostgreSQL's one-argument form: it reads default_text_search_config.
+        Volatility::Stable,
         Arc::new(|fields: &[FieldRef], _| {
             config_and_text("to_tsvector", fields)?;
             Ok(SqlType::TsVector.field("to_tsvector", true))
         }),
         Arc::new(
-            |args: &[ArrayRef], _fields: &[FieldRef], _ret: &Field, rows| {
-                map_config_text(args, rows, |cfg, text| {
+            move |args: &[ArrayRef], _fields: &[FieldRef], _ret: &Field, rows| {
+                map_config_text(args, rows, default(), |cfg, text| {
                     Ok(tsearch::to_tsvector(cfg, text).to_string())
                 })
             },
@@ -134,17 +149,17 @@ fn to_tsvector() -> ScalarUDF {
     .udf()
 }
 
-fn query_fn(name: &'static str) -> ScalarUDF {
+fn query_fn(name: &'static str, default: DefaultConfig) -> ScalarUDF {
     SqlFn::new(
         name,
-        Volatility::Immutable,
+        Volatility::Stable,
         Arc::new(move |fields: &[FieldRef], _| {
             config_and_text(name, fields)?;
             Ok(SqlType::TsQuery.field(name, true))
         }),
         Arc::new(
             move |args: &[ArrayRef], _fields: &[FieldRef], _ret: &Field, rows| {
-                map_config_text(args, rows, |cfg, text| {
+                map_config_text(args, rows, default(), |cfg, text| {
                     let q = match name {
                         "to_tsquery" => tsearch::to_tsquery(cfg, text)?,
                         "plainto_tsquery" => tsearch::plainto_tsquery(cfg, text),
@@ -446,7 +461,7 @@ enum Doc {
 }
 
 /// `@@`: `tsvector @@ tsquery` (either order), `text @@ tsquery`, `text @@ text`.
-fn ts_match() -> ScalarUDF {
+fn ts_match(default: DefaultConfig) -> ScalarUDF {
     fn sides(fields: &[FieldRef]) -> Option<(usize, Doc, bool)> {
         // (index of the document argument, how to read it, whether the query is plain text)
         let a = arg_type(&fields[0]);
@@ -475,14 +490,15 @@ fn ts_match() -> ScalarUDF {
             Ok(Field::new(TS_MATCH, DataType::Boolean, true))
         }),
         Arc::new(
-            |args: &[ArrayRef], fields: &[FieldRef], _ret: &Field, rows| {
+            move |args: &[ArrayRef], fields: &[FieldRef], _ret: &Field, rows| {
+                let cfg = default();
                 let (d, doc, plain) = sides(fields).expect("checked");
                 let docs = texts(&args[d])?;
                 let queries = texts(&args[1 - d])?;
                 // A constant query is parsed once.
                 let constant = if queries.len() == 1 && !queries.is_null(0) {
                     Some(if plain {
-                        tsearch::plainto_tsquery(tsearch::DEFAULT_CONFIG, queries.value(0))
+                        tsearch::plainto_tsquery(cfg, queries.value(0))
                     } else {
                         queries.value(0).parse::<TsQuery>()?
                     })
@@ -499,10 +515,7 @@ fn ts_match() -> ScalarUDF {
                             if queries.is_null(k) {
                                 None
                             } else if plain {
-                                Some(tsearch::plainto_tsquery(
-                                    tsearch::DEFAULT_CONFIG,
-                                    queries.value(k),
-                                ))
+                                Some(tsearch::plainto_tsquery(cfg, queries.value(k)))
                             } else {
                                 Some(queries.value(k).parse::<TsQuery>()?)
                             }
@@ -514,7 +527,7 @@ fn ts_match() -> ScalarUDF {
                     };
                     let v = match doc {
                         Doc::Vector => docs.value(j).parse::<TsVector>()?,
-                        Doc::Text => tsearch::to_tsvector(tsearch::DEFAULT_CONFIG, docs.value(j)),
+                        Doc::Text => tsearch::to_tsvector(cfg, docs.value(j)),
                     };
                     out.push(Some(tsearch::ts_match(&v, &q)));
                 }
@@ -612,7 +625,7 @@ fn tsquery_not() -> ScalarUDF {
     .udf()
 }
 
-fn get_current_ts_config() -> ScalarUDF {
+fn get_current_ts_config(default: DefaultConfig) -> ScalarUDF {
     SqlFn::new(
         "get_current_ts_config",
         Volatility::Stable,
@@ -623,11 +636,11 @@ fn get_current_ts_config() -> ScalarUDF {
             Ok(SqlType::Regconfig.field("get_current_ts_config", false))
         }),
         Arc::new(
-            |_args: &[ArrayRef], _fields: &[FieldRef], _ret: &Field, rows| {
-                Ok(Arc::new(StringArray::from(vec![
-                    Some(tsearch::DEFAULT_CONFIG.name());
-                    rows.max(1)
-                ])) as ArrayRef)
+            move |_args: &[ArrayRef], _fields: &[FieldRef], _ret: &Field, rows| {
+                Ok(
+                    Arc::new(StringArray::from(vec![Some(default().name()); rows.max(1)]))
+                        as ArrayRef,
+                )
             },
         ),
     )

@@ -642,6 +642,21 @@ pub struct TsVector {
 }
 
 impl TsVector {
+    /// PostgreSQL's binary form (`tsvector_send`): the lexeme count, then per lexeme its bytes
+    /// and a NUL, the number of positions (int16) and each packed position (weight in the top two
+    /// bits).
+    pub fn to_binary(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&(self.entries.len() as i32).to_be_bytes());
+        for e in &self.entries {
+            out.extend_from_slice(e.lexeme.as_bytes());
+            out.push(0);
+            out.extend_from_slice(&(e.positions.len() as u16).to_be_bytes());
+            for p in &e.positions {
+                out.extend_from_slice(&p.to_be_bytes());
+            }
+        }
+    }
+
     /// The lexemes, sorted.
     pub fn entries(&self) -> &[TsEntry] {
         &self.entries

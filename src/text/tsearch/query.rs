@@ -163,6 +163,38 @@ impl TsQuery {
     }
 }
 
+impl TsQuery {
+    /// PostgreSQL's binary form (`tsquery_send`): the item count, then per item its type (1 =
+    /// operand: weight mask, prefix flag, lexeme as a C string; 2 = operator: its code, and for
+    /// `<N>` the distance as int16), in stored (prefix) order.
+    pub fn to_binary(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&(self.items.len() as i32).to_be_bytes());
+        for it in &self.items {
+            match it {
+                Item::Val(o) => {
+                    out.push(1);
+                    out.push(o.weight);
+                    out.push(o.prefix as u8);
+                    out.extend_from_slice(o.lexeme.as_bytes());
+                    out.push(0);
+                }
+                Item::Opr { op, distance, .. } => {
+                    out.push(2);
+                    out.push(match op {
+                        Op::Not => 1,
+                        Op::And => 2,
+                        Op::Or => 3,
+                        Op::Phrase => 4,
+                    });
+                    if *op == Op::Phrase {
+                        out.extend_from_slice(&(*distance as i16).to_be_bytes());
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn intersect(a: &[u32], b: &[u32]) -> Vec<u32> {
     let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     let mut out = Vec::with_capacity(small.len());

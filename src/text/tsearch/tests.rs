@@ -4940,3 +4940,28 @@ fn gin_candidates_cover_matches() {
     }
     assert_eq!(TsQuery::empty().candidates(&lookup), Some(vec![]));
 }
+
+/// Binary forms, byte for byte as PostgreSQL 18 sends them (psycopg, binary results).
+#[test]
+fn binary_send_forms() {
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let mut out = Vec::new();
+    "a:1A b:2,3 c"
+        .parse::<TsVector>()
+        .unwrap()
+        .to_binary(&mut out);
+    assert_eq!(hex(&out), "0000000361000001c001620000020002000363000000");
+    out.clear();
+    "a:*B & !b <2> c | d"
+        .parse::<TsQuery>()
+        .unwrap()
+        .to_binary(&mut out);
+    assert_eq!(
+        hex(&out),
+        "00000008020301000064000202020400020100006300020101000062000104016100"
+    );
+    out.clear();
+    TsVector::default().to_binary(&mut out);
+    TsQuery::empty().to_binary(&mut out);
+    assert_eq!(hex(&out), "0000000000000000");
+}
