@@ -101,6 +101,10 @@ pub fn decode(
                         )
                     }
                     SqlType::Bit(_) | SqlType::Varbit(_) => pgvector::bit_from_binary(b)?,
+                    SqlType::TsVector => {
+                        crate::text::tsearch::TsVector::from_binary(b)?.to_string()
+                    }
+                    SqlType::TsQuery => crate::text::tsearch::TsQuery::from_binary(b)?.to_string(),
                     _ => String::from_utf8(b.to_vec()).map_err(|_| bad(ty))?,
                 };
                 let text: ArrayRef = Arc::new(StringArray::from(vec![s]));

@@ -139,3 +139,80 @@ async fn binary_parameters_round_trip_through_a_table() {
         ]
     );
 }
+
+/// tsvector / tsquery bytes as they travel in binary format, either way.
+#[derive(Debug)]
+struct RawTs(Vec<u8>);
+
+impl tokio_postgres::types::ToSql for RawTs {
+    fn to_sql(
+        &self,
+        _ty: &Type,
+        out: &mut bytes::BytesMut,
+    ) -> Result<tokio_postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        out.extend_from_slice(&self.0);
+        Ok(tokio_postgres::types::IsNull::No)
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        ty.name() == "tsvector" || ty.name() == "tsquery"
+    }
+
+    tokio_postgres::types::to_sql_checked!();
+}
+
+impl<'a> tokio_postgres::types::FromSql<'a> for RawTs {
+    fn from_sql(
+        _ty: &Type,
+        raw: &'a [u8],
+    ) -> Result<RawTs, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(RawTs(raw.to_vec()))
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        ty.name() == "tsvector" || ty.name() == "tsquery"
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+#[tokio::test]
+async fn binary_tsvector_and_tsquery() {
+    let server = TestServer::start();
+    let client = server.connect().await;
+    // Results: PostgreSQL 18's tsvector_send / tsquery_send bytes.
+    let row = client
+        .query_one(
+            "SELECT 'a:1A b:2,3 c'::tsvector, 'a:*B & !b <2> c | d'::tsquery",
+            &[],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{}", describe(&e)));
+    assert_eq!(
+        hex(&row.get::<_, RawTs>(0).0),
+        "0000000361000001c001620000020002000363000000"
+    );
+    assert_eq!(
+        hex(&row.get::<_, RawTs>(1).0),
+        "00000008020301000064000202020400020100006300020101000062000104016100"
+    );
+    // Parameters in binary: the same bytes read back as the values.
+    let v = row.get::<_, RawTs>(0);
+    let q = row.get::<_, RawTs>(1);
+    let stmt = client
+        .prepare_typed(
+            "SELECT $1::text, $2::text, $1 @@ 'b'::tsquery",
+            &[Type::TS_VECTOR, Type::TSQUERY],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{}", describe(&e)));
+    let back = client
+        .query_one(&stmt, &[&v, &q])
+        .await
+        .unwrap_or_else(|e| panic!("{}", describe(&e)));
+    assert_eq!(back.get::<_, String>(0), "'a':1A 'b':2,3 'c'");
+    assert_eq!(back.get::<_, String>(1), "'a':*B & !'b' <2> 'c' | 'd'");
+    assert!(back.get::<_, bool>(2));
+}

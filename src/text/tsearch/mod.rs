@@ -657,6 +657,63 @@ impl TsVector {
         }
     }
 
+    /// Reads PostgreSQL's binary form (`tsvector_recv`): the inverse of [`TsVector::to_binary`];
+    /// lexemes are sorted (and a repeated one merged) as PostgreSQL does.
+    pub fn from_binary(b: &[u8]) -> Result<TsVector, TsError> {
+        let bad = || TsError::Syntax("invalid binary tsvector".into());
+        let mut at = 0usize;
+        let mut take = |n: usize| -> Result<&[u8], TsError> {
+            let s = b.get(at..at + n).ok_or_else(bad)?;
+            at += n;
+            Ok(s)
+        };
+        let n = i32::from_be_bytes(take(4)?.try_into().map_err(|_| bad())?);
+        if n < 0 || n as usize > b.len() {
+            return Err(bad());
+        }
+        let mut entries: Vec<TsEntry> = Vec::with_capacity(n as usize);
+        for _ in 0..n {
+            let mut lexeme = Vec::new();
+            loop {
+                let c = take(1)?[0];
+                if c == 0 {
+                    break;
+                }
+                lexeme.push(c);
+            }
+            let lexeme = String::from_utf8(lexeme).map_err(|_| bad())?;
+            if lexeme.len() >= MAXSTRLEN {
+                return Err(bad());
+            }
+            let npos = u16::from_be_bytes(take(2)?.try_into().map_err(|_| bad())?) as usize;
+            if npos > MAXNUMPOS {
+                return Err(bad());
+            }
+            let mut positions = Vec::with_capacity(npos);
+            for _ in 0..npos {
+                let p = u16::from_be_bytes(take(2)?.try_into().map_err(|_| bad())?);
+                if positions
+                    .last()
+                    .is_some_and(|&q: &u16| wep_pos(q) >= wep_pos(p))
+                {
+                    return Err(TsError::Syntax("position information is misordered".into()));
+                }
+                positions.push(p);
+            }
+            entries.push(TsEntry { lexeme, positions });
+        }
+        if at != b.len() {
+            return Err(bad());
+        }
+        entries.sort_by(|a, b| a.lexeme.as_bytes().cmp(b.lexeme.as_bytes()));
+        entries.dedup_by(|a, b| a.lexeme == b.lexeme);
+        let v = TsVector { entries };
+        if v.data_len() > MAXSTRPOS {
+            return Err(bad());
+        }
+        Ok(v)
+    }
+
     /// The lexemes, sorted.
     pub fn entries(&self) -> &[TsEntry] {
         &self.entries

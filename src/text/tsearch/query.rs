@@ -164,6 +164,100 @@ impl TsQuery {
 }
 
 impl TsQuery {
+    /// Reads PostgreSQL's binary form (`tsquery_recv`): the inverse of [`TsQuery::to_binary`],
+    /// with the operand offsets recomputed and the structure checked.
+    pub fn from_binary(b: &[u8]) -> Result<TsQuery, TsError> {
+        let bad = || TsError::Syntax("invalid binary tsquery".into());
+        let mut at = 0usize;
+        let mut take = |n: usize| -> Result<&[u8], TsError> {
+            let s = b.get(at..at + n).ok_or_else(bad)?;
+            at += n;
+            Ok(s)
+        };
+        let n = i32::from_be_bytes(take(4)?.try_into().map_err(|_| bad())?);
+        if n < 0 || n as usize > b.len() {
+            return Err(bad());
+        }
+        let mut items = Vec::with_capacity(n as usize);
+        for _ in 0..n {
+            match take(1)?[0] {
+                1 => {
+                    let weight = take(1)?[0];
+                    let prefix = take(1)?[0] != 0;
+                    let mut lexeme = Vec::new();
+                    loop {
+                        let c = take(1)?[0];
+                        if c == 0 {
+                            break;
+                        }
+                        lexeme.push(c);
+                    }
+                    let lexeme = String::from_utf8(lexeme).map_err(|_| bad())?;
+                    if weight > 15 || lexeme.len() >= MAXSTRLEN {
+                        return Err(bad());
+                    }
+                    items.push(Item::Val(Operand {
+                        lexeme,
+                        weight,
+                        prefix,
+                    }));
+                }
+                2 => {
+                    let op = match take(1)?[0] {
+                        1 => Op::Not,
+                        2 => Op::And,
+                        3 => Op::Or,
+                        4 => Op::Phrase,
+                        _ => return Err(bad()),
+                    };
+                    let distance = if op == Op::Phrase {
+                        let d = i16::from_be_bytes(take(2)?.try_into().map_err(|_| bad())?);
+                        u16::try_from(d).map_err(|_| bad())?
+                    } else {
+                        0
+                    };
+                    items.push(Item::Opr {
+                        op,
+                        distance,
+                        left: 0,
+                    });
+                }
+                _ => return Err(bad()),
+            }
+        }
+        if at != b.len() {
+            return Err(bad());
+        }
+        // Each operator's left operand follows its right one: offsets from subtree sizes.
+        fn size(items: &mut [Item], i: usize, depth: usize) -> Option<usize> {
+            if depth > 10_000 {
+                return None;
+            }
+            match items.get(i)?.clone() {
+                Item::Val(_) => Some(1),
+                Item::Opr { op: Op::Not, .. } => {
+                    let s = size(items, i + 1, depth + 1)?;
+                    if let Item::Opr { left, .. } = &mut items[i] {
+                        *left = 1;
+                    }
+                    Some(1 + s)
+                }
+                Item::Opr { .. } => {
+                    let r = size(items, i + 1, depth + 1)?;
+                    let l = size(items, i + 1 + r, depth + 1)?;
+                    if let Item::Opr { left, .. } = &mut items[i] {
+                        *left = (1 + r) as u32;
+                    }
+                    Some(1 + r + l)
+                }
+            }
+        }
+        if !items.is_empty() && size(&mut items, 0, 0) != Some(items.len()) {
+            return Err(bad());
+        }
+        Ok(TsQuery { items })
+    }
+
     /// PostgreSQL's binary form (`tsquery_send`): the item count, then per item its type (1 =
     /// operand: weight mask, prefix flag, lexeme as a C string; 2 = operator: its code, and for
     /// `<N>` the distance as int16), in stored (prefix) order.

@@ -4964,4 +4964,31 @@ fn binary_send_forms() {
     TsVector::default().to_binary(&mut out);
     TsQuery::empty().to_binary(&mut out);
     assert_eq!(hex(&out), "0000000000000000");
+    // And back (tsvector_recv / tsquery_recv).
+    for v in ["a:1A b:2,3 c", "'x y':3B,5 z", ""] {
+        let v: TsVector = v.parse().unwrap();
+        let mut b = Vec::new();
+        v.to_binary(&mut b);
+        assert_eq!(TsVector::from_binary(&b).unwrap(), v);
+    }
+    for q in [
+        "a:*B & !b <2> c | d",
+        "!(a | b) & c:AD",
+        "x <-> (y | z)",
+        "",
+    ] {
+        let q: TsQuery = q.parse().unwrap();
+        let mut b = Vec::new();
+        q.to_binary(&mut b);
+        assert_eq!(TsQuery::from_binary(&b).unwrap(), q, "{q}");
+    }
+    // Unsorted lexemes are sorted; truncated or trailing bytes are errors.
+    let unsorted = [0, 0, 0, 2, b'b', 0, 0, 0, b'a', 0, 0, 0];
+    assert_eq!(
+        TsVector::from_binary(&unsorted).unwrap().to_string(),
+        "'a' 'b'"
+    );
+    assert!(TsVector::from_binary(&unsorted[..7]).is_err());
+    assert!(TsQuery::from_binary(&[0, 0, 0, 1, 2, 2]).is_err());
+    assert!(TsQuery::from_binary(&[0, 0, 0, 0, 9]).is_err());
 }
