@@ -20,7 +20,7 @@
 
 use std::sync::Arc;
 
-use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::tree_node::Transformed;
 use datafusion::common::{Column, Result};
 use datafusion::logical_expr::{
     EmptyRelation, Expr, Filter, JoinType, LogicalPlan, Projection, SubqueryAlias,
@@ -58,17 +58,7 @@ fn constant_row(plan: &LogicalPlan) -> Option<Vec<(Column, Expr)>> {
     let mut cols = Vec::with_capacity(expr.len());
     for (e, c) in expr.iter().zip(out_cols) {
         let e = e.clone().unalias();
-        let constant = e.column_refs().is_empty()
-            && !e.is_volatile()
-            && !e
-                .exists(|x| {
-                    Ok(matches!(
-                        x,
-                        Expr::ScalarSubquery(_) | Expr::Exists(_) | Expr::InSubquery(_)
-                    ))
-                })
-                .unwrap_or(true);
-        if !constant {
+        if !crate::storage::gin::row_independent(&e) || e.is_volatile() {
             return None;
         }
         let c = match &alias {

@@ -974,7 +974,7 @@ impl HybridRun {
                 .values()
                 .to_vec();
             for (l, leg) in self.legs.iter().enumerate() {
-                hits[l].filled = self.fill(leg, &results[l], &rows, &keys)?;
+                hits[l].filled = self.fill(leg, &results[l], &hits[l], &rows, &keys)?;
             }
         }
         let mut fused = fuse(&hits, &self.fusion);
@@ -1292,28 +1292,18 @@ impl HybridRun {
         Ok(rows)
     }
 
-    /// Leg `leg`'s raw scores of the rows in `rows` it did not return (`own`): the distance or
+    /// Leg `leg`'s raw scores of the rows in `rows` it did not return (not in `own`): the distance or
     /// inner product from the row's value, the BM25 score under the leg's statistics. Rows the leg
     /// cannot score (NULL values) are left out.
     fn fill(
         &self,
         leg: &Leg,
         result: &LegRows,
+        own: &LegHits,
         rows: &RecordBatch,
         keys: &[u64],
     ) -> Result<HashMap<u64, f64>> {
-        let own: std::collections::HashSet<u64> = match &result.batch {
-            Some(b) => b
-                .column(self.source.full_schema.fields().len() - 1)
-                .as_any()
-                .downcast_ref::<UInt64Array>()
-                .expect("__row_id is UInt64")
-                .values()
-                .iter()
-                .copied()
-                .collect(),
-            None => Default::default(),
-        };
+        let own: std::collections::HashSet<u64> = own.hits.iter().map(|(k, _)| *k).collect();
         let missing: Vec<u32> = (0..keys.len() as u32)
             .filter(|&i| !own.contains(&keys[i as usize]))
             .collect();

@@ -151,6 +151,20 @@ fn expr_source(def: &TableDef, e: &Expr) -> Option<(usize, GinSource)> {
     }
 }
 
+/// Whether `e` has the same value for every row of a scan: no column references, no subqueries
+/// (it may still be volatile, or read a `$n` parameter, per execution).
+pub fn row_independent(e: &Expr) -> bool {
+    e.column_refs().is_empty()
+        && !e
+            .exists(|x| {
+                Ok(matches!(
+                    x,
+                    Expr::ScalarSubquery(_) | Expr::Exists(_) | Expr::InSubquery(_)
+                ))
+            })
+            .unwrap_or(true)
+}
+
 /// For a filter `<indexed expression> @@ <constant query>` (either order): the index and the
 /// query expression.
 pub fn match_filter(def: &TableDef, filter: &Expr) -> Option<(GinIndex, Expr)> {
@@ -166,16 +180,7 @@ pub fn match_filter(def: &TableDef, filter: &Expr) -> Option<(GinIndex, Expr)> {
             continue;
         };
         let q = &f.args[query];
-        let constant = q.column_refs().is_empty()
-            && !q
-                .exists(|x| {
-                    Ok(matches!(
-                        x,
-                        Expr::ScalarSubquery(_) | Expr::Exists(_) | Expr::InSubquery(_)
-                    ))
-                })
-                .unwrap_or(true);
-        if !constant {
+        if !row_independent(q) {
             continue;
         }
         if let Some(ix) = indexes

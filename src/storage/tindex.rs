@@ -40,31 +40,12 @@ pub enum GinSource {
 impl GinSource {
     /// The distinct lexemes of each text (`None`: NULL, indexed as no lexemes).
     fn lexemes(self, texts: &[Option<String>]) -> Result<Vec<Option<Vec<String>>>> {
-        let one = |t: &str| -> Result<Vec<String>> {
+        par_map(texts, |t| {
             let v = match self {
                 GinSource::ToTsvector(cfg) => tsearch::to_tsvector(cfg, t),
                 GinSource::Tsvector => t.parse::<TsVector>()?,
             };
             Ok(v.entries().iter().map(|e| e.lexeme.clone()).collect())
-        };
-        let threads = crate::storage::vindex::build_threads().max(1);
-        let chunk = texts.len().div_ceil(threads).max(1);
-        std::thread::scope(|s| {
-            let handles: Vec<_> = texts
-                .chunks(chunk)
-                .map(|part| {
-                    s.spawn(move || {
-                        part.iter()
-                            .map(|t| t.as_deref().map(one).transpose())
-                            .collect::<Result<Vec<_>>>()
-                    })
-                })
-                .collect();
-            let mut out = Vec::with_capacity(texts.len());
-            for h in handles {
-                out.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))?);
-            }
-            Ok(out)
         })
     }
 }
@@ -115,28 +96,86 @@ pub fn column_texts(batches: &[RecordBatch], column: usize) -> Result<Vec<Option
     Ok(out)
 }
 
-/// Analyses documents on all cores (Jieba and the stemmer are the cost of a build).
-pub fn analyze_all(analyzer: Analyzer, texts: &[Option<String>]) -> Vec<Option<Vec<String>>> {
+/// `f` over the non-NULL texts on all cores, in order (analysis is the cost of an index build).
+fn par_map<T: Send>(
+    texts: &[Option<String>],
+    f: impl Fn(&str) -> Result<T> + Sync,
+) -> Result<Vec<Option<T>>> {
     let threads = crate::storage::vindex::build_threads().max(1);
     let chunk = texts.len().div_ceil(threads).max(1);
+    let f = &f;
     std::thread::scope(|s| {
         let handles: Vec<_> = texts
             .chunks(chunk)
             .map(|part| {
                 s.spawn(move || {
                     part.iter()
-                        .map(|t| t.as_ref().map(|t| analyzer.analyze(t)))
-                        .collect::<Vec<_>>()
+                        .map(|t| t.as_deref().map(f).transpose())
+                        .collect::<Result<Vec<_>>>()
                 })
             })
             .collect();
-        handles
-            .into_iter()
+        let mut out = Vec::with_capacity(texts.len());
+        for h in handles {
             // A panic in an analyzer is a bug; re-raise it rather than lose rows (which would
             // shift every later position).
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
+            out.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))?);
+        }
+        Ok(out)
     })
+}
+
+/// Analyses documents on all cores.
+pub fn analyze_all(analyzer: Analyzer, texts: &[Option<String>]) -> Vec<Option<Vec<String>>> {
+    par_map(texts, |t| Ok(analyzer.analyze(t))).expect("analysis does not fail")
+}
+
+/// A sealed segment's index: from the cache, else read back from `path`, else built by `build`
+/// (and written to `path` when there is one).
+fn per_segment<K: Eq + std::hash::Hash, T>(
+    cache: &Mutex<HashMap<K, Arc<T>>>,
+    key: K,
+    path: Option<PathBuf>,
+    load: impl Fn(&[u8]) -> std::result::Result<T, IndexError>,
+    write: impl Fn(&T, &mut dyn std::io::Write) -> std::result::Result<(), IndexError>,
+    build: impl FnOnce() -> Result<T>,
+) -> Result<Arc<T>> {
+    if let Some(ix) = cache.lock().get(&key) {
+        return Ok(ix.clone());
+    }
+    let ix = match path.as_ref().and_then(|p| read_back(p, &load)) {
+        Some(ix) => ix,
+        None => {
+            let ix = build()?;
+            if let Some(p) = &path {
+                write_file_atomically(p, |w| write(&ix, w))?;
+            }
+            ix
+        }
+    };
+    let ix = Arc::new(ix);
+    cache.lock().insert(key, ix.clone());
+    Ok(ix)
+}
+
+/// Postings of unsealed rows (`batches`): the cached ones while those rows are the same (row ids
+/// are never reused, so an equal hash of them means the same rows), else rebuilt.
+fn unsealed<K: Eq + std::hash::Hash>(
+    cache: &Mutex<HashMap<K, (u64, Arc<Bm25Index>)>>,
+    key: K,
+    batches: &[RecordBatch],
+    row_id_column: usize,
+    build: impl FnOnce() -> Result<Bm25Index>,
+) -> Result<Arc<Bm25Index>> {
+    let hash = row_id_hash(batches, row_id_column)?;
+    if let Some((seen, ix)) = cache.lock().get(&key) {
+        if *seen == hash {
+            return Ok(ix.clone());
+        }
+    }
+    let ix = Arc::new(build()?);
+    cache.lock().insert(key, (hash, ix.clone()));
+    Ok(ix)
 }
 
 impl TextIndexStore {
@@ -151,24 +190,17 @@ impl TextIndexStore {
         index_id: Option<u64>,
         batches: &[RecordBatch],
     ) -> Result<Arc<Bm25Index>> {
-        let key = (table_id, seg.meta.id, column, Some(analyzer));
-        if let Some(ix) = self.bm25.lock().get(&key) {
-            return Ok(ix.clone());
-        }
-        let path = index_id.map(|id| file_path(seg, id, "bm25"));
-        if let Some(ix) = path.as_ref().and_then(|p| read_back(p, Bm25Index::load)) {
-            let ix = Arc::new(ix);
-            self.bm25.lock().insert(key, ix.clone());
-            return Ok(ix);
-        }
-        let docs = analyze_all(analyzer, &column_texts(batches, column)?);
-        let ix = Bm25Index::build(&docs);
-        if let Some(p) = &path {
-            write_file_atomically(p, |w| ix.write_to(w))?;
-        }
-        let ix = Arc::new(ix);
-        self.bm25.lock().insert(key, ix.clone());
-        Ok(ix)
+        per_segment(
+            &self.bm25,
+            (table_id, seg.meta.id, column, Some(analyzer)),
+            index_id.map(|id| file_path(seg, id, "bm25")),
+            Bm25Index::load,
+            Bm25Index::write_to,
+            || {
+                let docs = analyze_all(analyzer, &column_texts(batches, column)?);
+                Ok(Bm25Index::build(&docs))
+            },
+        )
     }
 
     /// The inverted index of sparse vector `column` in `seg`, persisted under `index_id` when the
@@ -181,39 +213,29 @@ impl TextIndexStore {
         index_id: Option<u64>,
         batches: &[RecordBatch],
     ) -> Result<Arc<SparseInvertedIndex>> {
-        let key = (table_id, seg.meta.id, column, None);
-        if let Some(ix) = self.sparse.lock().get(&key) {
-            return Ok(ix.clone());
-        }
-        let path = index_id.map(|id| file_path(seg, id, "spix"));
-        if let Some(ix) = path
-            .as_ref()
-            .and_then(|p| read_back(p, SparseInvertedIndex::load))
-        {
-            let ix = Arc::new(ix);
-            self.sparse.lock().insert(key, ix.clone());
-            return Ok(ix);
-        }
-        let mut rows = Vec::new();
-        let mut dim = 0u32;
-        for b in batches {
-            for s in sparse_of(b.column(column).as_ref())? {
-                rows.push(s.map(|s| {
-                    dim = dim.max(s.dim as u32);
-                    (
-                        s.indices.iter().map(|&i| i as u32).collect::<Vec<u32>>(),
-                        s.values.clone(),
-                    )
-                }));
-            }
-        }
-        let ix = SparseInvertedIndex::build(&rows, dim);
-        if let Some(p) = &path {
-            write_file_atomically(p, |w| ix.write_to(w))?;
-        }
-        let ix = Arc::new(ix);
-        self.sparse.lock().insert(key, ix.clone());
-        Ok(ix)
+        per_segment(
+            &self.sparse,
+            (table_id, seg.meta.id, column, None),
+            index_id.map(|id| file_path(seg, id, "spix")),
+            SparseInvertedIndex::load,
+            SparseInvertedIndex::write_to,
+            || {
+                let mut rows = Vec::new();
+                let mut dim = 0u32;
+                for b in batches {
+                    for s in sparse_of(b.column(column).as_ref())? {
+                        rows.push(s.map(|s| {
+                            dim = dim.max(s.dim as u32);
+                            (
+                                s.indices.iter().map(|&i| i as u32).collect::<Vec<u32>>(),
+                                s.values.clone(),
+                            )
+                        }));
+                    }
+                }
+                Ok(SparseInvertedIndex::build(&rows, dim))
+            },
+        )
     }
 
     /// BM25 postings over rows not in a sealed segment yet (the growing segment and a transaction's
@@ -227,17 +249,16 @@ impl TextIndexStore {
         batches: &[RecordBatch],
         row_id_column: usize,
     ) -> Result<Arc<Bm25Index>> {
-        let hash = row_id_hash(batches, row_id_column)?;
-        let key = (table_id, column, analyzer);
-        if let Some((seen, ix)) = self.unsealed.lock().get(&key) {
-            if *seen == hash {
-                return Ok(ix.clone());
-            }
-        }
-        let docs = analyze_all(analyzer, &column_texts(batches, column)?);
-        let ix = Arc::new(Bm25Index::build(&docs));
-        self.unsealed.lock().insert(key, (hash, ix.clone()));
-        Ok(ix)
+        unsealed(
+            &self.unsealed,
+            (table_id, column, analyzer),
+            batches,
+            row_id_column,
+            || {
+                let docs = analyze_all(analyzer, &column_texts(batches, column)?);
+                Ok(Bm25Index::build(&docs))
+            },
+        )
     }
 
     /// The GIN postings (lexeme → row positions) of `column` in `seg`, persisted under
@@ -251,21 +272,18 @@ impl TextIndexStore {
         index_id: u64,
         batches: &[RecordBatch],
     ) -> Result<Arc<Bm25Index>> {
-        let key = (table_id, seg.meta.id, column, source);
-        if let Some(ix) = self.gin.lock().get(&key) {
-            return Ok(ix.clone());
-        }
-        let path = file_path(seg, index_id, "gin");
-        if let Some(ix) = read_back(&path, Bm25Index::load) {
-            let ix = Arc::new(ix);
-            self.gin.lock().insert(key, ix.clone());
-            return Ok(ix);
-        }
-        let ix = Bm25Index::build(&source.lexemes(&column_texts(batches, column)?)?);
-        write_file_atomically(&path, |w| ix.write_to(w))?;
-        let ix = Arc::new(ix);
-        self.gin.lock().insert(key, ix.clone());
-        Ok(ix)
+        per_segment(
+            &self.gin,
+            (table_id, seg.meta.id, column, source),
+            Some(file_path(seg, index_id, "gin")),
+            Bm25Index::load,
+            Bm25Index::write_to,
+            || {
+                Ok(Bm25Index::build(
+                    &source.lexemes(&column_texts(batches, column)?)?,
+                ))
+            },
+        )
     }
 
     /// GIN postings over the unsealed rows `batches`, rebuilt only when those rows change (see
@@ -278,18 +296,17 @@ impl TextIndexStore {
         batches: &[RecordBatch],
         row_id_column: usize,
     ) -> Result<Arc<Bm25Index>> {
-        let hash = row_id_hash(batches, row_id_column)?;
-        let key = (table_id, column, source);
-        if let Some((seen, ix)) = self.gin_unsealed.lock().get(&key) {
-            if *seen == hash {
-                return Ok(ix.clone());
-            }
-        }
-        let ix = Arc::new(Bm25Index::build(
-            &source.lexemes(&column_texts(batches, column)?)?,
-        ));
-        self.gin_unsealed.lock().insert(key, (hash, ix.clone()));
-        Ok(ix)
+        unsealed(
+            &self.gin_unsealed,
+            (table_id, column, source),
+            batches,
+            row_id_column,
+            || {
+                Ok(Bm25Index::build(
+                    &source.lexemes(&column_texts(batches, column)?)?,
+                ))
+            },
+        )
     }
 
     /// Evicts a table's postings (TRUNCATE, DROP TABLE, DROP INDEX).

@@ -105,6 +105,70 @@ pub(crate) fn wep_make(pos: u16, weight: u16) -> u16 {
     (weight << 14) | (pos & 0x3fff)
 }
 
+/// A cursor over a binary tsvector / tsquery (big-endian integers, NUL-terminated lexemes).
+pub(crate) struct BinReader<'a> {
+    b: &'a [u8],
+    at: usize,
+    what: &'static str,
+}
+
+impl<'a> BinReader<'a> {
+    pub(crate) fn new(b: &'a [u8], what: &'static str) -> Self {
+        BinReader { b, at: 0, what }
+    }
+
+    pub(crate) fn bad(&self) -> TsError {
+        TsError::Syntax(format!("invalid binary {}", self.what))
+    }
+
+    fn take<const N: usize>(&mut self) -> Result<[u8; N], TsError> {
+        let s = self.b.get(self.at..self.at + N).ok_or_else(|| self.bad())?;
+        self.at += N;
+        Ok(s.try_into().expect("N bytes"))
+    }
+
+    pub(crate) fn u8(&mut self) -> Result<u8, TsError> {
+        Ok(self.take::<1>()?[0])
+    }
+
+    pub(crate) fn u16(&mut self) -> Result<u16, TsError> {
+        Ok(u16::from_be_bytes(self.take()?))
+    }
+
+    /// A leading int32 item count, at most the bytes there are.
+    pub(crate) fn count(&mut self) -> Result<usize, TsError> {
+        let n = i32::from_be_bytes(self.take()?);
+        usize::try_from(n)
+            .ok()
+            .filter(|&n| n <= self.b.len())
+            .ok_or_else(|| self.bad())
+    }
+
+    /// A NUL-terminated UTF-8 lexeme shorter than `MAXSTRLEN`.
+    pub(crate) fn cstring(&mut self) -> Result<String, TsError> {
+        let rest = self.b.get(self.at..).unwrap_or(&[]);
+        let end = rest
+            .iter()
+            .position(|&c| c == 0)
+            .ok_or_else(|| self.bad())?;
+        let s = std::str::from_utf8(&rest[..end]).map_err(|_| self.bad())?;
+        if s.len() >= MAXSTRLEN {
+            return Err(self.bad());
+        }
+        self.at += end + 1;
+        Ok(s.to_string())
+    }
+
+    /// Errors unless every byte was read.
+    pub(crate) fn done(&self) -> Result<(), TsError> {
+        if self.at == self.b.len() {
+            Ok(())
+        } else {
+            Err(self.bad())
+        }
+    }
+}
+
 // ------------------------------------------------------------------------------------------------
 // Errors
 // ------------------------------------------------------------------------------------------------
@@ -660,38 +724,18 @@ impl TsVector {
     /// Reads PostgreSQL's binary form (`tsvector_recv`): the inverse of [`TsVector::to_binary`];
     /// lexemes are sorted (and a repeated one merged) as PostgreSQL does.
     pub fn from_binary(b: &[u8]) -> Result<TsVector, TsError> {
-        let bad = || TsError::Syntax("invalid binary tsvector".into());
-        let mut at = 0usize;
-        let mut take = |n: usize| -> Result<&[u8], TsError> {
-            let s = b.get(at..at + n).ok_or_else(bad)?;
-            at += n;
-            Ok(s)
-        };
-        let n = i32::from_be_bytes(take(4)?.try_into().map_err(|_| bad())?);
-        if n < 0 || n as usize > b.len() {
-            return Err(bad());
-        }
-        let mut entries: Vec<TsEntry> = Vec::with_capacity(n as usize);
+        let mut r = BinReader::new(b, "tsvector");
+        let n = r.count()?;
+        let mut entries: Vec<TsEntry> = Vec::with_capacity(n);
         for _ in 0..n {
-            let mut lexeme = Vec::new();
-            loop {
-                let c = take(1)?[0];
-                if c == 0 {
-                    break;
-                }
-                lexeme.push(c);
-            }
-            let lexeme = String::from_utf8(lexeme).map_err(|_| bad())?;
-            if lexeme.len() >= MAXSTRLEN {
-                return Err(bad());
-            }
-            let npos = u16::from_be_bytes(take(2)?.try_into().map_err(|_| bad())?) as usize;
+            let lexeme = r.cstring()?;
+            let npos = r.u16()? as usize;
             if npos > MAXNUMPOS {
-                return Err(bad());
+                return Err(r.bad());
             }
             let mut positions = Vec::with_capacity(npos);
             for _ in 0..npos {
-                let p = u16::from_be_bytes(take(2)?.try_into().map_err(|_| bad())?);
+                let p = r.u16()?;
                 if positions
                     .last()
                     .is_some_and(|&q: &u16| wep_pos(q) >= wep_pos(p))
@@ -702,14 +746,12 @@ impl TsVector {
             }
             entries.push(TsEntry { lexeme, positions });
         }
-        if at != b.len() {
-            return Err(bad());
-        }
+        r.done()?;
         entries.sort_by(|a, b| a.lexeme.as_bytes().cmp(b.lexeme.as_bytes()));
         entries.dedup_by(|a, b| a.lexeme == b.lexeme);
         let v = TsVector { entries };
         if v.data_len() > MAXSTRPOS {
-            return Err(bad());
+            return Err(r.bad());
         }
         Ok(v)
     }

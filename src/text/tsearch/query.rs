@@ -167,34 +167,17 @@ impl TsQuery {
     /// Reads PostgreSQL's binary form (`tsquery_recv`): the inverse of [`TsQuery::to_binary`],
     /// with the operand offsets recomputed and the structure checked.
     pub fn from_binary(b: &[u8]) -> Result<TsQuery, TsError> {
-        let bad = || TsError::Syntax("invalid binary tsquery".into());
-        let mut at = 0usize;
-        let mut take = |n: usize| -> Result<&[u8], TsError> {
-            let s = b.get(at..at + n).ok_or_else(bad)?;
-            at += n;
-            Ok(s)
-        };
-        let n = i32::from_be_bytes(take(4)?.try_into().map_err(|_| bad())?);
-        if n < 0 || n as usize > b.len() {
-            return Err(bad());
-        }
-        let mut items = Vec::with_capacity(n as usize);
+        let mut r = super::BinReader::new(b, "tsquery");
+        let n = r.count()?;
+        let mut items = Vec::with_capacity(n);
         for _ in 0..n {
-            match take(1)?[0] {
+            match r.u8()? {
                 1 => {
-                    let weight = take(1)?[0];
-                    let prefix = take(1)?[0] != 0;
-                    let mut lexeme = Vec::new();
-                    loop {
-                        let c = take(1)?[0];
-                        if c == 0 {
-                            break;
-                        }
-                        lexeme.push(c);
-                    }
-                    let lexeme = String::from_utf8(lexeme).map_err(|_| bad())?;
-                    if weight > 15 || lexeme.len() >= MAXSTRLEN {
-                        return Err(bad());
+                    let weight = r.u8()?;
+                    let prefix = r.u8()? != 0;
+                    let lexeme = r.cstring()?;
+                    if weight > 15 {
+                        return Err(r.bad());
                     }
                     items.push(Item::Val(Operand {
                         lexeme,
@@ -203,16 +186,20 @@ impl TsQuery {
                     }));
                 }
                 2 => {
-                    let op = match take(1)?[0] {
+                    let op = match r.u8()? {
                         1 => Op::Not,
                         2 => Op::And,
                         3 => Op::Or,
                         4 => Op::Phrase,
-                        _ => return Err(bad()),
+                        _ => return Err(r.bad()),
                     };
                     let distance = if op == Op::Phrase {
-                        let d = i16::from_be_bytes(take(2)?.try_into().map_err(|_| bad())?);
-                        u16::try_from(d).map_err(|_| bad())?
+                        // int16 on the wire; negative distances are invalid.
+                        let d = r.u16()?;
+                        if d > i16::MAX as u16 {
+                            return Err(r.bad());
+                        }
+                        d
                     } else {
                         0
                     };
@@ -222,12 +209,10 @@ impl TsQuery {
                         left: 0,
                     });
                 }
-                _ => return Err(bad()),
+                _ => return Err(r.bad()),
             }
         }
-        if at != b.len() {
-            return Err(bad());
-        }
+        r.done()?;
         // Each operator's left operand follows its right one: offsets from subtree sizes.
         fn size(items: &mut [Item], i: usize, depth: usize) -> Option<usize> {
             if depth > 10_000 {
@@ -253,7 +238,7 @@ impl TsQuery {
             }
         }
         if !items.is_empty() && size(&mut items, 0, 0) != Some(items.len()) {
-            return Err(bad());
+            return Err(r.bad());
         }
         Ok(TsQuery { items })
     }
