@@ -30,6 +30,9 @@ pub enum QuiverError {
     DuplicateObject(String),
     #[error("{0}")]
     UndefinedFunction(String),
+    /// 42725: an overloaded function called with arguments of unknown type only.
+    #[error("function {0} is not unique")]
+    AmbiguousFunction(String),
     #[error("{0}")]
     DatatypeMismatch(String),
     #[error("type \"{0}\" does not exist")]
@@ -53,6 +56,12 @@ pub enum QuiverError {
     /// 22P02 with a message of its own (e.g. `"2" is not a valid binary digit`).
     #[error("{0}")]
     InvalidTextValue(String),
+    /// 22007: text that is no date or time at all.
+    #[error("invalid input syntax for type {type_name}: \"{input}\"")]
+    InvalidDatetimeFormat { type_name: String, input: String },
+    /// 22008: a well-formed date or time with a field out of range (`2024-02-30`).
+    #[error("date/time field value out of range: \"{0}\"")]
+    DatetimeFieldOverflow(String),
     #[error("expected {expected} dimensions, not {actual}")]
     DimensionMismatch { expected: usize, actual: usize },
     #[error("different {type_name} dimensions {left} and {right}")]
@@ -146,6 +155,7 @@ impl QuiverError {
             DuplicateColumn { .. } => "42701",
             DuplicateObject(_) => "42710",
             UndefinedFunction(_) => "42883",
+            AmbiguousFunction(_) => "42725",
             DatatypeMismatch(_) => "42804",
             UndefinedType(_) => "42704",
             InvalidColumnDefinition(_) => "42611",
@@ -154,6 +164,8 @@ impl QuiverError {
             InvalidColumnReference(_) => "42P10",
             InvalidTextRepresentation { .. } => "22P02",
             InvalidTextValue(_) => "22P02",
+            InvalidDatetimeFormat { .. } => "22007",
+            DatetimeFieldOverflow(_) => "22008",
             DimensionMismatch { .. } => "22000",
             DifferentDimensions { .. } => "22000",
             NanNotAllowed(_) => "22000",

@@ -390,7 +390,7 @@ fn conflict_plan(def: &TableDef, oc: &sqlparser::ast::OnConflict) -> Result<OnCo
             match found {
                 Some(i) => vec![i],
                 None => {
-                    return Err(QuiverError::InvalidColumnDefinition(
+                    return Err(QuiverError::InvalidColumnReference(
                         "there is no unique or exclusion constraint matching the ON CONFLICT specification".into(),
                     ))
                 }

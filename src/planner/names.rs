@@ -3,19 +3,93 @@
 //! function name, the type name for a cast, and `?column?` otherwise. Drivers that read rows by name
 //! depend on this.
 
-use std::collections::HashSet;
+use std::sync::Arc;
 
-use datafusion::common::Column;
-use datafusion::logical_expr::{Expr as DfExpr, LogicalPlan, LogicalPlanBuilder};
+use arrow::datatypes::FieldRef;
+use datafusion::common::DFSchema;
 use sqlparser::ast::{
-    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Query, SelectItem, SetExpr,
-    Statement, Value,
+    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, Query, Select,
+    SelectItem, SetExpr, Statement, Value,
 };
 
-use crate::error::Result;
 use crate::sql::parse::{CAST_FN, REGCLASS_FN};
 
-fn function_name(f: &Function) -> String {
+/// PostgreSQL's name of a type in a cast, as its `typeName` list ends (`integer` → `int4`,
+/// `character varying(3)` → `varchar`, `vector(3)` → `vector`, `text[]` → `text`).
+fn type_label(t: &str) -> String {
+    let t = t.trim().to_ascii_lowercase();
+    let t = t.trim_end_matches("[]");
+    let base = t.split('(').next().unwrap_or(t).trim();
+    let base = base.rsplit('.').next().unwrap_or(base).trim_matches('"');
+    match base {
+        "int" | "integer" | "int4" => "int4",
+        "bigint" | "int8" => "int8",
+        "smallint" | "int2" => "int2",
+        "real" | "float4" => "float4",
+        "double precision" | "float8" | "float" | "double" => "float8",
+        "boolean" | "bool" => "bool",
+        "character varying" | "varchar" => "varchar",
+        "character" | "char" | "bpchar" => "bpchar",
+        "decimal" | "numeric" | "dec" => "numeric",
+        "bit varying" | "varbit" => "varbit",
+        "timestamp with time zone" | "timestamptz" => "timestamptz",
+        "timestamp without time zone" | "timestamp" => "timestamp",
+        "time with time zone" | "timetz" => "timetz",
+        "time without time zone" | "time" => "time",
+        other => return other.to_string(),
+    }
+    .to_string()
+}
+
+/// A name and how sure PostgreSQL's FigureColname is of it: 2 for a column or function name,
+/// 1 for a type or keyword name (`int4`, `case`), 0 for none (`?column?`).
+fn figure(e: &Expr) -> (String, u8) {
+    match e {
+        Expr::Identifier(i) => (i.value.clone(), 2),
+        Expr::CompoundIdentifier(parts) => match parts.last() {
+            Some(i) if i.value != "*" => (i.value.clone(), 2),
+            _ => ("?column?".into(), 0),
+        },
+        Expr::Function(f) => figure_function(f),
+        Expr::Cast {
+            expr, data_type, ..
+        } => {
+            let inner = figure(expr);
+            if inner.1 == 2 {
+                inner
+            } else {
+                (type_label(&data_type.to_string()), 1)
+            }
+        }
+        Expr::TypedString(t) => (type_label(&t.data_type.to_string()), 1),
+        Expr::Interval(_) => ("interval".into(), 1),
+        // `true` is PostgreSQL's `'t'::bool`.
+        Expr::Value(v) if matches!(v.value, Value::Boolean(_)) => ("bool".into(), 1),
+        Expr::Nested(inner) | Expr::Collate { expr: inner, .. } => figure(inner),
+        Expr::Case { .. } => ("case".into(), 1),
+        Expr::Exists { .. } => ("exists".into(), 1),
+        Expr::Array(_) => ("array".into(), 1),
+        Expr::Substring { .. } => ("substring".into(), 2),
+        Expr::Position { .. } => ("position".into(), 2),
+        Expr::Overlay { .. } => ("overlay".into(), 2),
+        Expr::Trim { .. } => ("btrim".into(), 2),
+        Expr::Extract { .. } => ("extract".into(), 2),
+        Expr::Ceil { .. } => ("ceil".into(), 2),
+        Expr::Floor { .. } => ("floor".into(), 2),
+        Expr::AtTimeZone { .. } => ("timezone".into(), 2),
+        Expr::Subquery(q) => match q.body.as_ref() {
+            SetExpr::Select(s) => match s.projection.first() {
+                Some(SelectItem::UnnamedExpr(e)) => (pg_name(e), 2),
+                Some(SelectItem::ExprWithAlias { alias, .. }) => (alias.value.clone(), 2),
+                _ => ("?column?".into(), 0),
+            },
+            _ => ("?column?".into(), 0),
+        },
+        _ => ("?column?".into(), 0),
+    }
+}
+
+fn figure_function(f: &Function) -> (String, u8) {
     let name = f
         .name
         .0
@@ -24,76 +98,40 @@ fn function_name(f: &Function) -> String {
         .unwrap_or_default()
         .to_ascii_lowercase();
     if name == REGCLASS_FN {
-        return "regclass".into();
+        return ("regclass".into(), 1);
     }
     if name == CAST_FN {
-        // `x::vector(3)` is named after the type, as PostgreSQL names casts.
+        // A rewritten `x::vector(3)`: named after `x` when that is a column, else the type.
         if let FunctionArguments::List(l) = &f.args {
+            if let Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(inner))) = l.args.first() {
+                let named = figure(inner);
+                if named.1 == 2 {
+                    return named;
+                }
+            }
             if let Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(v)))) = l.args.get(1)
             {
                 if let Value::SingleQuotedString(t) = &v.value {
-                    return t
-                        .split('(')
-                        .next()
-                        .unwrap_or(t)
-                        .trim_end_matches("[]")
-                        .to_string();
+                    return (type_label(t), 1);
                 }
             }
         }
     }
-    name
+    (name, 2)
 }
 
 /// The name PostgreSQL gives an unaliased SELECT item.
 pub fn pg_name(e: &Expr) -> String {
-    match e {
-        Expr::Identifier(i) => i.value.clone(),
-        Expr::CompoundIdentifier(parts) => {
-            parts.last().map(|i| i.value.clone()).unwrap_or_default()
-        }
-        Expr::Function(f) => function_name(f),
-        Expr::Cast { data_type, .. } => {
-            let t = data_type.to_string().to_ascii_lowercase();
-            match t.as_str() {
-                "int" | "integer" | "int4" => "int4".into(),
-                "bigint" | "int8" => "int8".into(),
-                "smallint" | "int2" => "int2".into(),
-                "real" | "float4" => "float4".into(),
-                "double precision" | "float8" => "float8".into(),
-                "boolean" | "bool" => "bool".into(),
-                "character varying" | "varchar" => "varchar".into(),
-                other => other
-                    .split('(')
-                    .next()
-                    .unwrap_or(other)
-                    .trim_end_matches("[]")
-                    .to_string(),
-            }
-        }
-        Expr::Nested(inner) => pg_name(inner),
-        Expr::Case { .. } => "case".into(),
-        Expr::Exists { .. } => "exists".into(),
-        Expr::Array(_) => "array".into(),
-        Expr::Subquery(q) => match q.body.as_ref() {
-            SetExpr::Select(s) => match s.projection.first() {
-                Some(SelectItem::UnnamedExpr(e)) if s.projection.len() == 1 => pg_name(e),
-                Some(SelectItem::ExprWithAlias { alias, .. }) => alias.value.clone(),
-                _ => "?column?".into(),
-            },
-            _ => "?column?".into(),
-        },
-        _ => "?column?".into(),
-    }
+    figure(e).0
 }
 
 /// Gives the unaliased function-call items of CTEs and subqueries in `FROM` PostgreSQL's column
 /// names (`RANK() OVER (...)` → `rank`), so that the outer query can refer to them by those names
 /// (`keyword_search.rank` in pgvector's hybrid-search recipe). An item is left alone when its name
 /// would repeat another column of the same SELECT. The top level is renamed after planning
-/// ([`rename_outputs`]).
+/// ([`output_fields`]).
 pub fn name_nested_columns(stmt: &mut Statement) {
-    use sqlparser::ast::{Ident, TableFactor, VisitMut, VisitorMut};
+    use sqlparser::ast::{TableFactor, VisitMut, VisitorMut};
     use std::ops::ControlFlow;
 
     fn name_items(q: &mut Query) {
@@ -148,63 +186,127 @@ pub fn name_nested_columns(stmt: &mut Statement) {
     let _ = stmt.visit(&mut Namer);
 }
 
-/// Renames a planned query's output columns to PostgreSQL's names where DataFusion's differ.
-pub fn rename_outputs(stmt: &Statement, plan: LogicalPlan) -> Result<LogicalPlan> {
+/// PostgreSQL's names of a query's result columns (from its first SELECT), or None where they
+/// cannot be told from the text (`SELECT *`, `VALUES`).
+pub fn output_names(stmt: &Statement) -> Option<Vec<String>> {
     let Statement::Query(q) = stmt else {
-        return Ok(plan);
-    };
-    let Some(names) = select_names(q) else {
-        return Ok(plan);
-    };
-    let schema = plan.schema().clone();
-    if names.len() != schema.fields().len() {
-        return Ok(plan);
-    }
-    let current: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-    if names
-        .iter()
-        .zip(&current)
-        .all(|(n, c)| n.as_deref().is_none_or(|n| n == *c))
-    {
-        return Ok(plan);
-    }
-    // A projection may not repeat a name; keep DataFusion's name where PostgreSQL's would clash.
-    let mut used: HashSet<String> = HashSet::new();
-    let mut finals = Vec::with_capacity(names.len());
-    for (n, c) in names.iter().zip(&current) {
-        let want = n.clone().unwrap_or_else(|| c.to_string());
-        if used.insert(want.clone()) {
-            finals.push(want);
-        } else {
-            used.insert(c.to_string());
-            finals.push(c.to_string());
-        }
-    }
-    let exprs: Vec<DfExpr> = schema
-        .iter()
-        .zip(finals)
-        .map(|((q, f), name)| DfExpr::Column(Column::new(q.cloned(), f.name())).alias(name))
-        .collect();
-    Ok(LogicalPlanBuilder::from(plan).project(exprs)?.build()?)
-}
-
-fn select_names(q: &Query) -> Option<Vec<Option<String>>> {
-    let SetExpr::Select(s) = q.body.as_ref() else {
         return None;
     };
+    select_names(first_select(q.body.as_ref())?)
+}
+
+fn first_select(body: &SetExpr) -> Option<&Select> {
+    match body {
+        SetExpr::Select(s) => Some(s),
+        SetExpr::SetOperation { left, .. } => first_select(left),
+        SetExpr::Query(q) => first_select(q.body.as_ref()),
+        _ => None,
+    }
+}
+
+/// The result fields of a planned query under PostgreSQL's names. Names may repeat
+/// (`SELECT 1, 1`), which a DataFusion schema does not allow, so they live only here.
+pub fn output_fields(names: Option<&[String]>, schema: &DFSchema) -> Vec<FieldRef> {
+    let fields = schema.fields();
+    match names {
+        Some(names) if names.len() == fields.len() => fields
+            .iter()
+            .zip(names)
+            .map(|(f, n)| {
+                if f.name() == n {
+                    f.clone()
+                } else {
+                    Arc::new(f.as_ref().clone().with_name(n))
+                }
+            })
+            .collect(),
+        // `SELECT *, id`: the names of the aliased items without their suffix.
+        _ => fields
+            .iter()
+            .map(|f| match f.name().split_once('\u{1}') {
+                Some((name, _)) => Arc::new(f.as_ref().clone().with_name(name)),
+                None => f.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// Gives every item of the query's SELECTs an alias of its own, so that items DataFusion would
+/// name alike (`SELECT 1, 1`, `x::real, x::float8`, `*, id`) can be planned; the client still
+/// sees PostgreSQL's names ([`output_fields`]). Used only after planning failed on such a
+/// clash, so that queries which plan as written are planned as written.
+pub fn alias_every_item(stmt: &mut Statement) {
+    fn walk(body: &mut SetExpr) {
+        match body {
+            SetExpr::Select(s) => {
+                for (n, item) in s.projection.iter_mut().enumerate() {
+                    let (expr, name) = match item {
+                        SelectItem::UnnamedExpr(e) => (e.clone(), pg_name(e)),
+                        SelectItem::ExprWithAlias { expr, alias } => {
+                            (expr.clone(), alias.value.clone())
+                        }
+                        _ => continue,
+                    };
+                    *item = SelectItem::ExprWithAlias {
+                        expr,
+                        alias: Ident::with_quote('"', format!("{name}\u{1}{n}")),
+                    };
+                }
+            }
+            SetExpr::SetOperation { left, right, .. } => {
+                walk(left);
+                walk(right);
+            }
+            SetExpr::Query(q) => walk(q.body.as_mut()),
+            _ => {}
+        }
+    }
+    if let Statement::Query(q) = stmt {
+        walk(q.body.as_mut());
+    }
+}
+
+/// Whether a planning error is DataFusion refusing two SELECT items of one name.
+pub fn is_name_clash(e: &crate::error::QuiverError) -> bool {
+    e.to_string()
+        .contains("Projections require unique expression names")
+}
+
+fn select_names(s: &Select) -> Option<Vec<String>> {
     let mut names = Vec::with_capacity(s.projection.len());
     for item in &s.projection {
         match item {
-            SelectItem::UnnamedExpr(e) => names.push(Some(pg_name(e))),
-            SelectItem::ExprWithAlias { alias, .. } => {
-                names.push(Some(if alias.quote_style.is_some() {
-                    alias.value.clone()
-                } else {
-                    alias.value.to_ascii_lowercase()
-                }))
-            }
+            SelectItem::UnnamedExpr(e) => names.push(pg_name(e)),
+            SelectItem::ExprWithAlias { alias, .. } => names.push(if alias.quote_style.is_some() {
+                alias.value.clone()
+            } else {
+                alias.value.to_ascii_lowercase()
+            }),
             _ => return None,
         }
     }
     Some(names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(sql: &str) -> Vec<String> {
+        let stmt = crate::sql::parse::parse(sql).unwrap().remove(0);
+        output_names(&stmt).unwrap()
+    }
+
+    #[test]
+    fn result_columns_are_named_as_postgresql_names_them() {
+        assert_eq!(
+            names("SELECT 0.1::real, 1::double precision, x::text, 'a'::varchar(3), true, 1, 1"),
+            ["float4", "float8", "x", "varchar", "bool", "?column?", "?column?"]
+        );
+        assert_eq!(
+            names("SELECT count(*), e <-> '[1]' AS d, CAST(t.id AS int), '[1]'::vector(1) FROM t"),
+            ["count", "d", "id", "vector"]
+        );
+        assert_eq!(names("SELECT 1 AS A UNION SELECT 2"), ["a"]);
+    }
 }

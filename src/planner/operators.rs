@@ -17,7 +17,7 @@ use datafusion::logical_expr::{Expr, ExprSchemable, ScalarUDF};
 use sqlparser::ast::BinaryOperator;
 
 use crate::sql::functions::fulltext;
-use crate::sql::functions::json::{JSON_GET, JSON_GET_TEXT};
+use crate::sql::functions::json::{self, JSON_GET, JSON_GET_TEXT};
 use crate::sql::parse::CAST_FN;
 use crate::types::SqlType;
 
@@ -41,6 +41,15 @@ impl VectorOperatorPlanner {
             "vector_concat",
             JSON_GET,
             JSON_GET_TEXT,
+            json::JSONB_CONCAT,
+            json::JSONB_DELETE,
+            json::JSONB_EXISTS,
+            json::JSONB_EXISTS_ANY,
+            json::JSONB_EXISTS_ALL,
+            json::JSONB_CONTAINS,
+            json::JSONB_CONTAINED,
+            json::JSONB_PATH_GET,
+            json::JSONB_PATH_GET_TEXT,
             CAST_FN,
             fulltext::TS_MATCH,
             fulltext::TSVECTOR_CONCAT,
@@ -165,13 +174,32 @@ impl ExprPlanner for VectorOperatorPlanner {
             BinaryOperator::PGOverlap if is_tsq(&lt) || is_tsq(&rt) => fulltext::TSQUERY_AND,
             BinaryOperator::Arrow if is_json(&lt) => JSON_GET,
             BinaryOperator::LongArrow if is_json(&lt) => JSON_GET_TEXT,
+            BinaryOperator::HashArrow if is_json(&lt) => json::JSONB_PATH_GET,
+            BinaryOperator::HashLongArrow if is_json(&lt) => json::JSONB_PATH_GET_TEXT,
+            BinaryOperator::StringConcat if is_json(&lt) || is_json(&rt) => json::JSONB_CONCAT,
+            BinaryOperator::Minus if is_json(&lt) => json::JSONB_DELETE,
+            BinaryOperator::Question if is_json(&lt) => json::JSONB_EXISTS,
+            BinaryOperator::QuestionPipe if is_json(&lt) => json::JSONB_EXISTS_ANY,
+            BinaryOperator::QuestionAnd if is_json(&lt) => json::JSONB_EXISTS_ALL,
+            BinaryOperator::AtArrow if is_json(&lt) || is_json(&rt) => json::JSONB_CONTAINS,
+            BinaryOperator::ArrowAt if is_json(&lt) || is_json(&rt) => json::JSONB_CONTAINED,
             _ => return Ok(PlannerResult::Original(expr)),
         };
         let Some(udf) = self.udfs.get(name) else {
             return Ok(PlannerResult::Original(expr));
         };
         let (left, right) = (expr.left, expr.right);
-        let untyped = [JSON_GET, JSON_GET_TEXT, fulltext::TS_MATCH];
+        let untyped = [
+            JSON_GET,
+            JSON_GET_TEXT,
+            fulltext::TS_MATCH,
+            json::JSONB_PATH_GET,
+            json::JSONB_PATH_GET_TEXT,
+            json::JSONB_DELETE,
+            json::JSONB_EXISTS,
+            json::JSONB_EXISTS_ANY,
+            json::JSONB_EXISTS_ALL,
+        ];
         let (left, right) = if untyped.contains(&name) {
             (left, right)
         } else {

@@ -234,12 +234,21 @@ impl Session {
         }
         let (kind, fields, mut hints) = match &stmt {
             Statement::Query(_) | Statement::Explain { .. } => {
-                let plan = self.plan_query(stmt.clone()).await?;
-                let plan = names::rename_outputs(&stmt, plan)?;
+                let pg_names = names::output_names(&stmt);
+                let plan = match self.plan_query(stmt.clone()).await {
+                    Err(e) if names::is_name_clash(&e) => {
+                        // `SELECT 1, 1`: plan it with an alias per item, show PostgreSQL's names.
+                        let mut aliased = stmt.clone();
+                        names::alias_every_item(&mut aliased);
+                        stmt = aliased;
+                        self.plan_query(stmt.clone()).await?
+                    }
+                    planned => planned?,
+                };
                 let fields = if matches!(stmt, Statement::Explain { .. }) {
                     vec![explain::query_plan_field()]
                 } else {
-                    plan.schema().fields().iter().cloned().collect()
+                    names::output_fields(pg_names.as_deref(), plan.schema())
                 };
                 (PreparedKind::Query(plan), Some(fields), limit_hints(&stmt))
             }
@@ -377,7 +386,10 @@ impl Session {
         };
         if let (PreparedKind::Query(plan), Some(generic)) = (&prepared.kind, &prepared.generic) {
             let batches = self.run_generic(prepared, generic, params).await?;
-            let fields: Vec<FieldRef> = plan.schema().fields().iter().cloned().collect();
+            let fields = prepared
+                .fields
+                .clone()
+                .unwrap_or_else(|| plan.schema().fields().iter().cloned().collect());
             let tag = format!(
                 "SELECT {}",
                 batches.iter().map(|b| b.num_rows()).sum::<usize>()
@@ -398,7 +410,10 @@ impl Session {
                         p.clone()
                     })
                 };
-                let mut fields: Vec<FieldRef> = plan.schema().fields().iter().cloned().collect();
+                let mut fields = prepared
+                    .fields
+                    .clone()
+                    .unwrap_or_else(|| plan.schema().fields().iter().cloned().collect());
                 // Table functions (hybrid_search) read `$n` from the slot when they plan.
                 *self.params.lock() = match &values {
                     ParamValues::List(v) => v.iter().map(|p| p.value.clone()).collect(),

@@ -77,6 +77,15 @@ pub fn cast_array(array: &ArrayRef, from: &SqlType, to: &SqlType) -> Result<Arra
     if dt == DataType::Null {
         return Ok(arrow::array::new_null_array(&to.arrow_type(), array.len()));
     }
+    let nested = match &dt {
+        DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => {
+            is_listy(f.data_type())
+        }
+        _ => false,
+    };
+    if nested && to.is_vector_like() {
+        return Err(QuiverError::DataException("array must be 1-D".into()));
+    }
     match to {
         SqlType::Vector(dim) => {
             let rows: Vec<Option<Vec<f32>>> = if is_stringy(&dt) {

@@ -119,6 +119,9 @@ fn classify_plan(m: &str) -> QuiverError {
 
 fn classify_message(m: &str) -> QuiverError {
     let m = clean(m);
+    if let Some(e) = cast_error(&m) {
+        return e;
+    }
     let lower = m.to_ascii_lowercase();
     if lower.contains("divide by zero") || lower.contains("division by zero") {
         QuiverError::DivisionByZero
@@ -131,7 +134,125 @@ fn classify_message(m: &str) -> QuiverError {
     }
 }
 
+/// PostgreSQL's name of the type an Arrow cast targeted (`Int32` → `integer`).
+fn pg_type_name(arrow: &str) -> Option<&'static str> {
+    let arrow = arrow.trim();
+    Some(match arrow {
+        "Int16" => "smallint",
+        "Int32" => "integer",
+        "Int64" => "bigint",
+        "Float32" => "real",
+        "Float64" => "double precision",
+        "Boolean" => "boolean",
+        "Date32" | "Date64" => "date",
+        _ if arrow.starts_with("Decimal") => "numeric",
+        _ if arrow.starts_with("Timestamp(") && arrow.contains("Some") => {
+            "timestamp with time zone"
+        }
+        _ if arrow.starts_with("Timestamp(") => "timestamp without time zone",
+        _ if arrow.starts_with("Time") => "time without time zone",
+        _ if arrow.starts_with("Interval") => "interval",
+        _ => return None,
+    })
+}
+
+/// Whether `s` is shaped like a date (`2024-02-30`), optionally with a time (`... 25:00:00`),
+/// so that a failed conversion means a field out of range rather than a malformed value.
+fn looks_like_datetime(s: &str) -> bool {
+    let s = s.trim();
+    let (date, time) = match s.find([' ', 'T']) {
+        Some(i) => (&s[..i], Some(s[i + 1..].trim())),
+        None => (s, None),
+    };
+    let parts: Vec<&str> = date.split('-').collect();
+    let date_ok = parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 4 && p.bytes().all(|b| b.is_ascii_digit()));
+    let time_ok = time.is_none_or(|t| {
+        let t = t.trim_end_matches('Z');
+        let t = t.split(['+', '-']).next().unwrap_or(t);
+        !t.is_empty()
+            && t.bytes()
+                .all(|b| b.is_ascii_digit() || b == b':' || b == b'.')
+    });
+    date_ok && time_ok
+}
+
+/// Arrow's cast failures in PostgreSQL's words: `Cannot cast string 'abc' to value of Int32
+/// type` is `invalid input syntax for type integer: "abc"` (22P02), `Can't cast value 40000 to
+/// type Int16` is `smallint out of range` (22003), a date with a day that does not exist is
+/// 22008.
+fn cast_error(m: &str) -> Option<QuiverError> {
+    if let Some(rest) = m
+        .strip_prefix("Cannot cast string '")
+        .or_else(|| m.strip_prefix("Cannot cast value '"))
+    {
+        let (input, ty) = rest.rsplit_once("' to value of ")?;
+        let ty = pg_type_name(ty.strip_suffix(" type").unwrap_or(ty))?;
+        let input = input.to_string();
+        if ty == "date" || ty.starts_with("time") {
+            if looks_like_datetime(&input) {
+                return Some(QuiverError::DatetimeFieldOverflow(input));
+            }
+            return Some(QuiverError::InvalidDatetimeFormat {
+                type_name: ty.to_string(),
+                input,
+            });
+        }
+        return Some(QuiverError::InvalidTextRepresentation {
+            type_name: ty.to_string(),
+            input,
+        });
+    }
+    if let Some(rest) = m.strip_prefix("Error parsing timestamp from '") {
+        let (input, _) = rest.rsplit_once("': ")?;
+        if looks_like_datetime(input) {
+            return Some(QuiverError::DatetimeFieldOverflow(input.to_string()));
+        }
+        return Some(QuiverError::InvalidDatetimeFormat {
+            type_name: "timestamp".into(),
+            input: input.to_string(),
+        });
+    }
+    if let Some(rest) = m.strip_prefix("Can't cast value ") {
+        let (_, ty) = rest.rsplit_once(" to type ")?;
+        let ty = pg_type_name(ty)?;
+        return Some(QuiverError::NumericOutOfRange(format!("{ty} out of range")));
+    }
+    None
+}
+
 /// Wraps a `QuiverError` so it can travel through DataFusion and come back out intact.
 pub fn to_df(e: QuiverError) -> DataFusionError {
     DataFusionError::External(Box::new(e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arrow_cast_errors_read_as_postgresql() {
+        let e = cast_error("Cannot cast string 'abc' to value of Int32 type").unwrap();
+        assert_eq!(e.sqlstate(), "22P02");
+        assert_eq!(
+            e.to_string(),
+            "invalid input syntax for type integer: \"abc\""
+        );
+        let e = cast_error("Can't cast value 40000 to type Int16").unwrap();
+        assert_eq!(
+            (e.sqlstate(), e.to_string().as_str()),
+            ("22003", "smallint out of range")
+        );
+        let e = cast_error("Cannot cast string '2024-02-30' to value of Date32 type").unwrap();
+        assert_eq!(e.sqlstate(), "22008");
+        let e = cast_error("Cannot cast string 'soon' to value of Date32 type").unwrap();
+        assert_eq!(
+            e.to_string(),
+            "invalid input syntax for type date: \"soon\""
+        );
+        assert_eq!(e.sqlstate(), "22007");
+        assert!(cast_error("something else").is_none());
+    }
 }

@@ -76,6 +76,118 @@ pub fn get_text(v: &Value, key: &JsonKey) -> Option<String> {
     }
 }
 
+/// `a || b`: objects merge (the right side wins), arrays concatenate, and anything else is
+/// wrapped into an array first.
+pub fn concat(a: Value, b: Value) -> Value {
+    match (a, b) {
+        (Value::Object(mut l), Value::Object(r)) => {
+            l.extend(r);
+            Value::Object(l)
+        }
+        (Value::Array(mut l), Value::Array(r)) => {
+            l.extend(r);
+            Value::Array(l)
+        }
+        (Value::Array(mut l), r) => {
+            l.push(r);
+            Value::Array(l)
+        }
+        (l, Value::Array(r)) => {
+            let mut out = vec![l];
+            out.extend(r);
+            Value::Array(out)
+        }
+        (l, r) => Value::Array(vec![l, r]),
+    }
+}
+
+/// `v ? key`: an object has the key, an array holds the string, or the value is that string.
+pub fn exists(v: &Value, key: &str) -> bool {
+    match v {
+        Value::Object(m) => m.contains_key(key),
+        Value::Array(a) => a.iter().any(|x| x.as_str() == Some(key)),
+        Value::String(s) => s == key,
+        _ => false,
+    }
+}
+
+/// `a @> b`, PostgreSQL's jsonb containment: every key of an object on the right is in the left
+/// with a containing value; every element of an array on the right is contained in some element
+/// of the left; and, at the top level only, an array contains a bare scalar it holds.
+pub fn contains(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Array(l), r) if !r.is_array() && !r.is_object() => {
+            l.iter().any(|lv| scalar_eq(lv, r))
+        }
+        _ => deep_contains(a, b),
+    }
+}
+
+fn deep_contains(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Object(l), Value::Object(r)) => r
+            .iter()
+            .all(|(k, rv)| l.get(k).is_some_and(|lv| deep_contains(lv, rv))),
+        (Value::Array(l), Value::Array(r)) => r.iter().all(|rv| {
+            l.iter().any(|lv| match (lv, rv) {
+                (Value::Array(_), Value::Array(_)) | (Value::Object(_), Value::Object(_)) => {
+                    deep_contains(lv, rv)
+                }
+                _ => scalar_eq(lv, rv),
+            })
+        }),
+        (l, r) => scalar_eq(l, r),
+    }
+}
+
+/// Scalar equality as jsonb compares: numbers by value (`1` = `1.0`).
+fn scalar_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => match (x.as_f64(), y.as_f64()) {
+            (Some(x), Some(y)) => x == y,
+            _ => x == y,
+        },
+        (Value::Array(_) | Value::Object(_), _) | (_, Value::Array(_) | Value::Object(_)) => false,
+        _ => a == b,
+    }
+}
+
+/// `v - key`: an object without the key, an array without the string elements equal to it.
+pub fn delete_key(v: Value, key: &str) -> Value {
+    match v {
+        Value::Object(mut m) => {
+            m.remove(key);
+            Value::Object(m)
+        }
+        Value::Array(a) => {
+            Value::Array(a.into_iter().filter(|x| x.as_str() != Some(key)).collect())
+        }
+        other => other,
+    }
+}
+
+/// `v - n`: an array without its element `n` (negative counts from the end).
+pub fn delete_index(v: Value, n: i64) -> Value {
+    match v {
+        Value::Array(mut a) => {
+            let i = if n < 0 { a.len() as i64 + n } else { n };
+            if (0..a.len() as i64).contains(&i) {
+                a.remove(i as usize);
+            }
+            Value::Array(a)
+        }
+        other => other,
+    }
+}
+
+/// `v #> '{a,0,b}'`: the value at a path of keys and array indexes.
+pub fn get_path<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
+    path.iter().try_fold(v, |cur, step| match cur {
+        Value::Array(_) => get(cur, &JsonKey::Index(step.trim().parse().ok()?)),
+        _ => get(cur, &JsonKey::Field(step)),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,5 +212,36 @@ mod tests {
         );
         let l = get(&v, &JsonKey::Field("l")).unwrap();
         assert_eq!(get_text(l, &JsonKey::Index(-1)).as_deref(), Some("2"));
+        assert_eq!(get_path(&v, &["a", "b"]), Some(&Value::from(2)));
+        assert_eq!(get_path(&v, &["l", "1"]), Some(&Value::from(2)));
+    }
+
+    fn j(s: &str) -> Value {
+        serde_json::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn operators_follow_postgresql() {
+        let cat = |a: &str, b: &str| format_jsonb(&concat(j(a), j(b)));
+        assert_eq!(cat(r#"{"a":1,"b":1}"#, r#"{"b":2}"#), r#"{"a": 1, "b": 2}"#);
+        assert_eq!(cat("[1]", "[2,3]"), "[1, 2, 3]");
+        assert_eq!(cat("[1]", "2"), "[1, 2]");
+        assert_eq!(cat(r#"{"a":1}"#, "[2]"), r#"[{"a": 1}, 2]"#);
+        assert_eq!(cat("1", "2"), "[1, 2]");
+        assert!(exists(&j(r#"{"a":null}"#), "a"));
+        assert!(exists(&j(r#"["a","b"]"#), "b"));
+        assert!(!exists(&j(r#"[["a"]]"#), "a"));
+        let doc = j(r#"{"a":1,"tags":["x","y"],"n":{"k":"v","m":2}}"#);
+        assert!(contains(&doc, &j(r#"{"tags":["y"]}"#)));
+        assert!(contains(&doc, &j(r#"{"n":{"k":"v"},"a":1.0}"#)));
+        assert!(!contains(&doc, &j(r#"{"tags":"x"}"#)));
+        assert!(contains(&j("[1,2,[3]]"), &j("[[3],1]")));
+        assert!(contains(&j(r#"["x",2]"#), &j(r#""x""#)));
+        assert!(!contains(&j("[[1]]"), &j("[1]")));
+        assert_eq!(
+            format_jsonb(&delete_key(doc, "n")),
+            r#"{"a": 1, "tags": ["x", "y"]}"#
+        );
+        assert_eq!(format_jsonb(&delete_index(j("[1,2,3]"), -1)), "[1, 2]");
     }
 }

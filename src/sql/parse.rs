@@ -113,9 +113,141 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         .and_then(|mut p| p.parse_statements())
         .map_err(|e| syntax_error(sql, e))?;
     for s in &mut stmts {
+        refuse_wildcard_alias(s)?;
+        refuse_ambiguous_calls(s)?;
+        refuse_unknown_collations(s)?;
         rewrite(s);
     }
     Ok(stmts)
+}
+
+/// pgvector's functions overloaded over vector, halfvec and sparsevec, with the positions of
+/// their vector arguments.
+const OVERLOADED: &[(&str, usize, &[usize])] = &[
+    ("l2_distance", 2, &[0, 1]),
+    ("inner_product", 2, &[0, 1]),
+    ("cosine_distance", 2, &[0, 1]),
+    ("l1_distance", 2, &[0, 1]),
+    ("vector_dims", 1, &[0]),
+    ("l2_norm", 1, &[0]),
+    ("l2_normalize", 1, &[0]),
+    ("binary_quantize", 1, &[0]),
+    ("subvector", 3, &[0]),
+];
+
+/// `binary_quantize('[1,-2,3]')`: with only untyped literals for its vector arguments, PostgreSQL
+/// cannot choose between the vector and halfvec versions (42725); so neither do we.
+fn refuse_ambiguous_calls(stmt: &Statement) -> Result<()> {
+    use sqlparser::ast::{Visit, Visitor};
+    struct Find(Option<String>);
+    impl Visitor for Find {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            let Expr::Function(f) = e else {
+                return ControlFlow::Continue(());
+            };
+            let name = f.name.to_string().to_ascii_lowercase();
+            let name = name.strip_prefix("public.").unwrap_or(&name);
+            let Some((_, arity, vector_args)) = OVERLOADED.iter().find(|(n, ..)| *n == name) else {
+                return ControlFlow::Continue(());
+            };
+            let FunctionArguments::List(l) = &f.args else {
+                return ControlFlow::Continue(());
+            };
+            if l.args.len() != *arity {
+                return ControlFlow::Continue(());
+            }
+            let mut types = Vec::with_capacity(*arity);
+            for (i, a) in l.args.iter().enumerate() {
+                let FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(v))) = a else {
+                    return ControlFlow::Continue(());
+                };
+                match &v.value {
+                    Value::SingleQuotedString(_) => types.push("unknown"),
+                    Value::Number(n, _)
+                        if !vector_args.contains(&i) && !n.contains(['.', 'e', 'E']) =>
+                    {
+                        types.push("integer")
+                    }
+                    _ => return ControlFlow::Continue(()),
+                }
+            }
+            if vector_args.iter().all(|&i| types[i] == "unknown") {
+                self.0 = Some(format!("{name}({})", types.join(", ")));
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut find = Find(None);
+    let _ = stmt.visit(&mut find);
+    match find.0 {
+        Some(call) => Err(QuiverError::AmbiguousFunction(call)),
+        None => Ok(()),
+    }
+}
+
+/// `x COLLATE "de_DE"`: quiver compares text bytewise, so only the collations that mean that
+/// exist; any other is PostgreSQL's 42704 for a collation the server does not have.
+fn refuse_unknown_collations(stmt: &Statement) -> Result<()> {
+    use sqlparser::ast::{Visit, Visitor};
+    struct Find(Option<String>);
+    impl Visitor for Find {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            if let Expr::Collate { collation, .. } = e {
+                if !is_bytewise_collation(collation) {
+                    let name = collation
+                        .0
+                        .last()
+                        .map(|p| p.to_string().trim_matches('"').to_string())
+                        .unwrap_or_default();
+                    self.0 = Some(name);
+                    return ControlFlow::Break(());
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut find = Find(None);
+    let _ = stmt.visit(&mut find);
+    match find.0 {
+        Some(name) => Err(QuiverError::UndefinedObject(format!(
+            "collation \"{name}\" for encoding \"UTF8\" does not exist"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// `SELECT * FORM t` reads to sqlparser as `*` aliased `FORM`; PostgreSQL has no alias for `*`
+/// and reports the word as the syntax error it is.
+fn refuse_wildcard_alias(stmt: &Statement) -> Result<()> {
+    use sqlparser::ast::{Query, SelectItem, SetExpr, Visit, Visitor};
+    struct Find(Option<String>);
+    impl Visitor for Find {
+        type Break = ();
+        fn pre_visit_query(&mut self, q: &Query) -> ControlFlow<()> {
+            if let SetExpr::Select(s) = q.body.as_ref() {
+                for item in &s.projection {
+                    if let SelectItem::Wildcard(o) | SelectItem::QualifiedWildcard(_, o) = item {
+                        if let Some(alias) = &o.opt_alias {
+                            self.0 = Some(alias.value.clone());
+                            return ControlFlow::Break(());
+                        }
+                    }
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut find = Find(None);
+    let _ = stmt.visit(&mut find);
+    match find.0 {
+        Some(word) => Err(QuiverError::Syntax(format!(
+            "syntax error at or near \"{word}\""
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Parses a single expression (DEFAULT clauses stored as text) with the same rewrites.
@@ -145,6 +277,9 @@ fn syntax_error(sql: &str, e: ParserError) -> QuiverError {
     if let Some(i) = msg.find("found: ") {
         let rest = &msg[i + 7..];
         let tok = rest.split(" at Line:").next().unwrap_or(rest).trim();
+        if let Some(word) = alias_after_star(sql, rest) {
+            return QuiverError::Syntax(format!("syntax error at or near \"{word}\""));
+        }
         if tok == "EOF" {
             return QuiverError::Syntax("syntax error at end of input".into());
         }
@@ -154,6 +289,32 @@ fn syntax_error(sql: &str, e: ParserError) -> QuiverError {
         return QuiverError::Syntax("syntax error at end of input".into());
     }
     QuiverError::Syntax(format!("syntax error: {msg}"))
+}
+
+/// `SELECT * FORM t`: sqlparser takes `FORM` for an alias of `*` and stumbles on `t`; PostgreSQL
+/// has no alias for `*` and stops at `FORM`. The word, when the error is right after `* word`.
+fn alias_after_star(sql: &str, found: &str) -> Option<String> {
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let at = found.split(" at Line: ").nth(1)?;
+    let (line, column) = at.split_once(", Column: ")?;
+    let (line, column): (u64, u64) = (line.trim().parse().ok()?, column.trim().parse().ok()?);
+    let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql)
+        .tokenize_with_location()
+        .ok()?;
+    let tokens: Vec<_> = tokens
+        .into_iter()
+        .filter(|t| !matches!(t.token, Token::Whitespace(_)))
+        .collect();
+    let i = tokens
+        .iter()
+        .position(|t| t.span.start.line == line && t.span.start.column == column)?;
+    match (tokens.get(i.checked_sub(2)?), tokens.get(i - 1)) {
+        (Some(star), Some(word)) if star.token == Token::Mul => match &word.token {
+            Token::Word(w) if w.quote_style.is_none() => Some(w.value.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// The type text for casts we plan ourselves, or `None` for casts DataFusion handles natively.
@@ -179,7 +340,7 @@ pub fn custom_cast_type(dt: &DataType) -> Option<String> {
             Some(n) => format!("bit({n})"),
             None => "bit".into(),
         }),
-        DataType::BitVarying(n) => Some(match n {
+        DataType::BitVarying(n) | DataType::VarBit(n) => Some(match n {
             Some(n) => format!("varbit({n})"),
             None => "varbit".into(),
         }),
@@ -392,6 +553,20 @@ impl VisitorMut for Rewriter {
                 data_type,
                 ..
             } if matches!(kind, CastKind::DoubleColon | CastKind::Cast) => {
+                // `1.005::numeric(10,2)`: PostgreSQL reads the literal as numeric, exactly; as
+                // text it reaches the decimal cast without a detour through float8.
+                if matches!(
+                    data_type,
+                    DataType::Numeric(_) | DataType::Decimal(_) | DataType::Dec(_)
+                ) {
+                    if let Expr::Value(v) = inner.as_mut() {
+                        if let Value::Number(n, _) = &v.value {
+                            if n.contains('.') && !n.contains(['e', 'E']) {
+                                v.value = Value::SingleQuotedString(n.clone());
+                            }
+                        }
+                    }
+                }
                 let is_text = matches!(
                     data_type,
                     DataType::Text | DataType::Varchar(_) | DataType::CharacterVarying(_)
@@ -412,8 +587,14 @@ impl VisitorMut for Rewriter {
                             }
                         }
                     }
-                    // Casting a vector to text must print pgvector's format, not Arrow's.
-                    *expr = call(CAST_FN, vec![(**inner).clone(), string_lit("text")]);
+                    // Casting a vector to text must print pgvector's format, not Arrow's. An
+                    // explicit cast to varchar(n) truncates (the third argument says explicit).
+                    let target = data_type.to_string().to_ascii_lowercase();
+                    let mut args = vec![(**inner).clone(), string_lit(&target)];
+                    if target.contains('(') {
+                        args.push(Expr::value(Value::Boolean(true)));
+                    }
+                    *expr = call(CAST_FN, args);
                     return ControlFlow::Continue(());
                 }
                 if let Some(t) = custom_cast_type(data_type) {
@@ -504,6 +685,8 @@ mod tests {
     fn syntax_errors_read_like_postgres() {
         let e = parse("SELEC 1").unwrap_err();
         assert_eq!(e.sqlstate(), "42601");
+        let e = parse("SELECT * FORM t").unwrap_err();
+        assert_eq!(e.to_string(), "syntax error at or near \"FORM\"");
         assert!(e.to_string().starts_with("syntax error at or near"), "{e}");
     }
 

@@ -39,6 +39,16 @@ fn vector_elem(dt: &DataType) -> Option<DataType> {
     }
 }
 
+/// Whether DataFusion's own avg/sum take the type (numbers, intervals, durations, NULL).
+fn summable(t: &DataType) -> bool {
+    t.is_numeric()
+        || t.is_null()
+        || matches!(
+            t,
+            DataType::Interval(_) | DataType::Duration(_) | DataType::Dictionary(_, _)
+        )
+}
+
 pub struct VectorAwareAggregate {
     kind: Kind,
     inner: Arc<AggregateUDF>,
@@ -98,6 +108,12 @@ impl AggregateUDFImpl for VectorAwareAggregate {
         if arg_types.len() == 1 && vector_elem(&arg_types[0]).is_some() {
             return Ok(arg_types.to_vec());
         }
+        if let [t] = arg_types {
+            if !summable(t) {
+                // `sum('101'::bit(3))`: refused in return_field, where the SQL type is known.
+                return Ok(arg_types.to_vec());
+            }
+        }
         let inner_sig = self.inner().signature();
         match &inner_sig.type_signature {
             TypeSignature::UserDefined => self.inner().coerce_types(arg_types),
@@ -128,6 +144,9 @@ impl AggregateUDFImpl for VectorAwareAggregate {
                     _ => SqlType::Vector(None),
                 };
                 return Ok(Arc::new(ty.field(self.name(), true)));
+            }
+            if !summable(f.data_type()) {
+                return Err(to_df(super::no_such_function(self.name(), arg_fields)));
             }
         }
         self.inner().return_field(arg_fields)
@@ -200,17 +219,45 @@ struct VectorAccumulator {
 }
 
 impl VectorAccumulator {
+    /// avg accumulates in double precision (pgvector's `vector_accum`); sum adds in the
+    /// element type with an overflow check, as `vector_add` / `halfvec_add` do.
     fn add(&mut self, v: &[f64], n: i64) -> DfResult<()> {
+        let half = matches!(SqlType::of_field(&self.ret), SqlType::Halfvec(_));
         if self.count == 0 && self.sum.is_empty() {
             self.sum = vec![0.0; v.len()];
         } else if self.sum.len() != v.len() {
-            return Err(to_df(QuiverError::DimensionMismatch {
-                expected: self.sum.len(),
-                actual: v.len(),
+            return Err(to_df(match self.kind {
+                Kind::Avg => QuiverError::DimensionMismatch {
+                    expected: self.sum.len(),
+                    actual: v.len(),
+                },
+                Kind::Sum => QuiverError::DifferentDimensions {
+                    type_name: if half { "halfvec" } else { "vector" },
+                    left: self.sum.len(),
+                    right: v.len(),
+                },
             }));
         }
-        for (s, x) in self.sum.iter_mut().zip(v) {
-            *s += x;
+        match self.kind {
+            Kind::Avg => {
+                for (s, x) in self.sum.iter_mut().zip(v) {
+                    *s += x;
+                }
+            }
+            Kind::Sum => {
+                for (s, x) in self.sum.iter_mut().zip(v) {
+                    let mut r = *s as f32 + *x as f32;
+                    if half {
+                        r = half::f16::from_f32(r).to_f32();
+                    }
+                    if r.is_infinite() {
+                        return Err(to_df(QuiverError::NumericOutOfRange(
+                            "value out of range: overflow".into(),
+                        )));
+                    }
+                    *s = r as f64;
+                }
+            }
         }
         self.count += n;
         Ok(())
@@ -266,6 +313,14 @@ impl Accumulator for VectorAccumulator {
             };
             self.sum.iter().map(|s| (s / div) as f32).collect()
         });
+        if row
+            .as_ref()
+            .is_some_and(|r| r.iter().any(|x| x.is_infinite()))
+        {
+            return Err(to_df(QuiverError::NumericOutOfRange(
+                "value out of range: overflow".into(),
+            )));
+        }
         let ty = SqlType::of_field(&self.ret);
         let dim = match self.ret.data_type() {
             DataType::FixedSizeList(_, d) => Some(*d as u32),

@@ -289,11 +289,11 @@ pub fn pack_bits(s: &str) -> Vec<u8> {
 
 fn bits(f: DistanceFn, a: &str, b: &str) -> Result<f64> {
     if a.len() != b.len() {
-        return Err(QuiverError::DifferentDimensions {
-            type_name: "bit",
-            left: a.len(),
-            right: b.len(),
-        });
+        return Err(QuiverError::DataException(format!(
+            "different bit lengths {} and {}",
+            a.len(),
+            b.len()
+        )));
     }
     let (pa, pb) = (pack_bits(a), pack_bits(b));
     Ok(match f {

@@ -150,7 +150,17 @@ pub fn arg_types(fields: &[FieldRef]) -> Vec<SqlType> {
 
 /// PostgreSQL's "function f(a, b) does not exist" (42883).
 pub fn no_such_function(name: &str, fields: &[FieldRef]) -> QuiverError {
-    let types: Vec<String> = fields.iter().map(|f| arg_type(f).display_name()).collect();
+    // PostgreSQL names the argument types without their modifiers: `sum(bit)`, not `bit(3)`.
+    let types: Vec<String> = fields
+        .iter()
+        .map(|f| {
+            let t = arg_type(f).display_name();
+            match (t.find('('), t.find(')')) {
+                (Some(a), Some(b)) if a < b => format!("{}{}", &t[..a], &t[b + 1..]),
+                _ => t,
+            }
+        })
+        .collect();
     QuiverError::UndefinedFunction(format!(
         "function {name}({}) does not exist",
         types.join(", ")

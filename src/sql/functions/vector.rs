@@ -34,7 +34,52 @@ pub fn udfs() -> Vec<ScalarUDF> {
         arith("vector_mul", Arith::Mul),
         arith("vector_concat", Arith::Concat),
         array_fill(),
+        compare("vector_cmp", SqlType::Vector(None)),
+        compare("halfvec_cmp", SqlType::Halfvec(None)),
     ]
+}
+
+/// pgvector's `vector_cmp` / `halfvec_cmp` (the btree support function): -1, 0 or 1, element by
+/// element, then the shorter vector first.
+fn compare(name: &'static str, ty: SqlType) -> ScalarUDF {
+    let ret_ty = ty.clone();
+    SqlFn::new(
+        name,
+        Volatility::Immutable,
+        Arc::new(move |fields: &[FieldRef], _| {
+            expect_args(name, fields, 2)?;
+            for f in fields {
+                match (arg_type(f), &ret_ty) {
+                    (SqlType::Text, _)
+                    | (SqlType::Vector(_), SqlType::Vector(_))
+                    | (SqlType::Halfvec(_), SqlType::Halfvec(_)) => {}
+                    _ => return Err(no_such_function(name, fields)),
+                }
+            }
+            Ok(Field::new(name, DataType::Int32, true))
+        }),
+        Arc::new(
+            move |args: &[ArrayRef], fields: &[FieldRef], _ret: &Field, rows| {
+                let a = vectors_of(cast_array(&args[0], &arg_type(&fields[0]), &ty)?.as_ref())?;
+                let b = vectors_of(cast_array(&args[1], &arg_type(&fields[1]), &ty)?.as_ref())?;
+                let out: Int32Array = (0..rows)
+                    .map(|i| {
+                        let (x, y) = (&a[bidx(a.len(), i)], &b[bidx(b.len(), i)]);
+                        Some(x.as_ref()?).zip(y.as_ref()).map(|(x, y)| {
+                            let by_elem = x
+                                .iter()
+                                .zip(y)
+                                .map(|(p, q)| p.partial_cmp(q).unwrap_or(std::cmp::Ordering::Equal))
+                                .find(|o| o.is_ne());
+                            by_elem.unwrap_or_else(|| x.len().cmp(&y.len())) as i32
+                        })
+                    })
+                    .collect();
+                Ok(Arc::new(out))
+            },
+        ),
+    )
+    .udf()
 }
 
 /// PostgreSQL's `array_fill(value, dims)` for one-dimensional arrays.
@@ -133,8 +178,10 @@ fn build_dense(ty: &SqlType, rows: Vec<Option<Vec<f32>>>) -> Result<ArrayRef> {
 
 // ---- casts ----------------------------------------------------------------------------------
 
+/// `CAST_FN(x, 'type')` is an assignment cast (INSERT into a `varchar(3)` column: too long is
+/// an error); `CAST_FN(x, 'type', true)` an explicit one (`x::varchar(3)` truncates).
 fn cast_target(fields: &[FieldRef], scalars: &[Option<&ScalarValue>]) -> Result<SqlType> {
-    if fields.len() != 2 {
+    if !(2..=3).contains(&fields.len()) {
         return Err(no_such_function(CAST_FN, fields));
     }
     match scalars.get(1).copied().flatten() {
@@ -156,7 +203,13 @@ fn cast_udf() -> ScalarUDF {
             |args: &[ArrayRef], fields: &[FieldRef], ret: &Field, _rows| {
                 let to = SqlType::of_field(ret);
                 let from = arg_type(&fields[0]);
-                let out = cast_array(&args[0], &from, &to)?;
+                let explicit = args.len() == 3;
+                let out = match to {
+                    SqlType::Varchar(Some(n)) | SqlType::Char(Some(n)) if explicit => {
+                        truncate_chars(&cast_array(&args[0], &from, &SqlType::Text)?, n as usize)?
+                    }
+                    _ => cast_array(&args[0], &from, &to)?,
+                };
                 // The declared return shape wins (FixedSizeList for vector(n), List otherwise).
                 if out.data_type() != ret.data_type() {
                     return Ok(arrow::compute::cast(&out, ret.data_type())?);
@@ -166,6 +219,24 @@ fn cast_udf() -> ScalarUDF {
         ),
     )
     .udf()
+}
+
+/// Text cut to `n` characters, as an explicit cast to `varchar(n)` does.
+fn truncate_chars(array: &ArrayRef, n: usize) -> Result<ArrayRef> {
+    let strings = array
+        .as_any()
+        .downcast_ref::<arrow::array::StringArray>()
+        .ok_or_else(|| QuiverError::Internal("text cast did not give text".into()))?;
+    let out: arrow::array::StringArray = strings
+        .iter()
+        .map(|s| {
+            s.map(|s| match s.char_indices().nth(n) {
+                Some((at, _)) => &s[..at],
+                None => s,
+            })
+        })
+        .collect();
+    Ok(Arc::new(out))
 }
 
 // ---- utilities ------------------------------------------------------------------------------
