@@ -101,6 +101,9 @@ pub enum QuiverError {
     // ---- constraints --------------------------------------------------------------------------
     #[error("duplicate key value violates unique constraint \"{constraint}\"")]
     UniqueViolation { constraint: String, detail: String },
+    /// 23505 from CREATE UNIQUE INDEX over rows that repeat the key.
+    #[error("could not create unique index \"{index}\"")]
+    UniqueIndexBuild { index: String, detail: String },
     #[error("{0}")]
     CardinalityViolation(String),
     #[error("{0}")]
@@ -181,7 +184,7 @@ impl QuiverError {
             InvalidBinaryRepresentation(_) => "22P03",
             ProgramLimitExceeded(_) => "54000",
             BadCopyFormat(_) => "22P04",
-            UniqueViolation { .. } => "23505",
+            UniqueViolation { .. } | UniqueIndexBuild { .. } => "23505",
             NotNullViolation { .. } => "23502",
             CardinalityViolation(_) => "21000",
             NullValueNotAllowed(_) => "22004",
@@ -204,7 +207,8 @@ impl QuiverError {
     /// PostgreSQL's DETAIL field, where the error has one.
     pub fn detail(&self) -> Option<String> {
         match self {
-            QuiverError::UniqueViolation { detail, .. } => Some(detail.clone()),
+            QuiverError::UniqueViolation { detail, .. }
+            | QuiverError::UniqueIndexBuild { detail, .. } => Some(detail.clone()),
             _ => None,
         }
     }

@@ -538,6 +538,22 @@ async fn create_index(s: &mut Session, ci: &sqlparser::ast::CreateIndex) -> Resu
             "access method \"{method}\" does not exist"
         )));
     }
+    if ci.unique && method != "btree" {
+        return Err(QuiverError::FeatureNotSupported(format!(
+            "access method \"{method}\" does not support unique indexes"
+        )));
+    }
+    if ci.unique
+        && (ci.predicate.is_some()
+            || ci
+                .columns
+                .iter()
+                .any(|ic| !matches!(ic.column.expr, sqlparser::ast::Expr::Identifier(_))))
+    {
+        return Err(QuiverError::FeatureNotSupported(
+            "unique indexes on expressions or with a WHERE clause are not supported".into(),
+        ));
+    }
     let mut columns = Vec::new();
     let mut opclasses = Vec::new();
     for ic in &ci.columns {
@@ -734,6 +750,13 @@ async fn create_index(s: &mut Session, ci: &sqlparser::ast::CreateIndex) -> Resu
         storage.seal(def.id)?;
     }
     let idx = storage.add_index(def.id, idx)?;
+    if idx.unique {
+        // From here on commits enforce the key; rows from before must not repeat it.
+        if let Err(e) = check_unique_index(&storage, def.id, &idx.name) {
+            let _ = storage.drop_index(def.id, &idx.name);
+            return Err(e);
+        }
+    }
     let Some(table) = storage.table(def.id) else {
         return Err(QuiverError::UndefinedTable(table));
     };
@@ -755,6 +778,24 @@ async fn create_index(s: &mut Session, ci: &sqlparser::ast::CreateIndex) -> Resu
         }
     }
     Ok(Output::Command("CREATE INDEX".into()))
+}
+
+/// `could not create unique index` (23505) when the table's live rows repeat the new index's key.
+fn check_unique_index(storage: &crate::storage::Storage, table_id: u64, name: &str) -> Result<()> {
+    let snap = storage
+        .snapshot(table_id)
+        .ok_or_else(|| QuiverError::UndefinedTable(name.to_string()))?;
+    let Some(key) = snap.def.unique_keys().into_iter().find(|k| k.name == name) else {
+        return Ok(());
+    };
+    let batches = snap.live_batches(&[], None)?;
+    match crate::storage::unique::first_duplicate(&snap.def, &key, &batches)? {
+        Some(detail) => Err(QuiverError::UniqueIndexBuild {
+            index: name.to_string(),
+            detail,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// A type's name without its modifier (`vector`, not `vector(3)`), as index errors print it.

@@ -26,7 +26,6 @@ use crate::sql::cast::cast_array;
 use crate::sql::parse::CAST_FN;
 use crate::storage::catalog::{TableDef, ROW_ID};
 use crate::storage::txn::TxnWrites;
-use crate::storage::unique::UniqueIndex;
 use crate::types::SqlType;
 
 const RETURNING_TABLE: &str = "__quiver_returning";
@@ -44,7 +43,7 @@ pub enum ConflictAction {
 
 #[derive(Debug, Clone)]
 pub struct OnConflictPlan {
-    /// Constraint positions in `TableDef::constraints` that count as conflicts.
+    /// Positions in `TableDef::unique_keys` that count as conflicts.
     pub constraints: Vec<usize>,
     pub action: ConflictAction,
 }
@@ -371,8 +370,9 @@ impl RelationSql for sqlparser::ast::TableWithJoins {
 }
 
 fn conflict_plan(def: &TableDef, oc: &sqlparser::ast::OnConflict) -> Result<OnConflictPlan> {
+    let unique_keys = def.unique_keys();
     let constraints: Vec<usize> = match &oc.conflict_target {
-        None => (0..def.constraints.len()).collect(),
+        None => (0..unique_keys.len()).collect(),
         Some(ConflictTarget::Columns(cols)) => {
             let mut want: Vec<usize> = cols
                 .iter()
@@ -382,7 +382,7 @@ fn conflict_plan(def: &TableDef, oc: &sqlparser::ast::OnConflict) -> Result<OnCo
                 })
                 .collect::<Result<_>>()?;
             want.sort();
-            let found = def.constraints.iter().position(|c| {
+            let found = unique_keys.iter().position(|c| {
                 let mut have = c.columns.clone();
                 have.sort();
                 have == want
@@ -700,11 +700,12 @@ pub async fn execute(
                 });
             }
             let batch = finish_rows(s, &def, cols, n)?;
-            if on_conflict.is_none() && !used.is_empty() && !def.constraints.is_empty() {
+            let unique_keys = def.unique_keys().len();
+            if on_conflict.is_none() && !used.is_empty() && unique_keys > 0 {
                 // PostgreSQL inserts row by row and stops at the first duplicate, so the rows
                 // after it never draw their sequence values. Give those back, unless another
                 // session drew values since.
-                let all: Vec<usize> = (0..def.constraints.len()).collect();
+                let all: Vec<usize> = (0..unique_keys).collect();
                 let (hits, dups) = find_conflicts(s, &def, &all, &batch)?;
                 if let Some(k) = (0..n).find(|i| hits[*i].is_some() || dups[*i]) {
                     for (name, first, count) in &used {
@@ -820,20 +821,16 @@ fn find_conflicts(
     batch: &RecordBatch,
 ) -> Result<(Vec<Option<u64>>, Vec<bool>)> {
     let storage = s.engine.storage.clone();
-    let (txn_inserts, txn_deletes) = {
-        let txn = s.txn.lock();
-        match txn.tables.get(&def.id) {
-            Some(t) => (t.inserts.clone(), t.deletes.clone()),
-            None => (vec![], HashSet::new()),
-        }
-    };
     let n = batch.num_rows();
     let mut conflict: Vec<Option<u64>> = vec![None; n];
     let mut dup_in_statement: Vec<bool> = vec![false; n];
+    let unique_keys = def.unique_keys();
+    let mut txn = s.txn.lock();
+    let mine = txn.table(def.id);
+    mine.own_keys.refresh(def, &unique_keys, &mine.inserts)?;
     for ci in constraints {
-        let c = &def.constraints[*ci];
-        let own = UniqueIndex::build(def, c, &txn_inserts)?;
-        let keys = own.encode(def, batch)?;
+        let c = &unique_keys[*ci];
+        let keys = crate::storage::unique::encode_key(def, c, batch)?;
         let committed: Vec<Option<u64>> = storage.with_unique(def.id, |_, idx| {
             let u = idx
                 .iter()
@@ -853,10 +850,11 @@ fn find_conflicts(
             if conflict[i].is_some() {
                 continue;
             }
-            conflict[i] = own
-                .lookup(k)
-                .filter(|r| !txn_deletes.contains(r))
-                .or_else(|| committed[i].filter(|r| !txn_deletes.contains(r)));
+            conflict[i] = mine
+                .own_keys
+                .lookup(*ci, k)
+                .filter(|r| !mine.deletes.contains(r))
+                .or_else(|| committed[i].filter(|r| !mine.deletes.contains(r)));
         }
     }
     Ok((conflict, dup_in_statement))

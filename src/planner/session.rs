@@ -607,10 +607,10 @@ impl Session {
         match self.status {
             TxnStatus::InBlock => {
                 let mut txn = self.txn.lock();
-                let mut combined = txn.clone();
-                combined.merge(writes);
-                self.engine.storage.check_unique(&combined)?;
-                *txn = combined;
+                self.engine
+                    .storage
+                    .check_unique_in_block(&mut txn, &writes)?;
+                txn.merge(writes);
                 Ok(())
             }
             TxnStatus::Idle => {

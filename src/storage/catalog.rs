@@ -94,6 +94,29 @@ pub struct TableDef {
 }
 
 impl TableDef {
+    /// Every key that must be unique: the PRIMARY KEY / UNIQUE constraints, then the unique
+    /// indexes on plain columns (`CREATE UNIQUE INDEX ... (a, b)`), under the index's name, as
+    /// PostgreSQL reports a violation of either.
+    pub fn unique_keys(&self) -> Vec<UniqueConstraint> {
+        let mut keys = self.constraints.clone();
+        for i in self
+            .indexes
+            .iter()
+            .filter(|i| i.unique && i.predicate.is_none())
+        {
+            let columns: Option<Vec<usize>> =
+                i.columns.iter().map(|c| self.column_index(c)).collect();
+            if let Some(columns) = columns {
+                keys.push(UniqueConstraint {
+                    name: i.name.clone(),
+                    columns,
+                    primary: false,
+                });
+            }
+        }
+        keys
+    }
+
     /// The user-visible Arrow schema (no hidden columns).
     pub fn arrow_schema(&self) -> SchemaRef {
         Arc::new(Schema::new(

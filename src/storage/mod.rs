@@ -583,7 +583,7 @@ impl Storage {
                 continue;
             };
             let mut t = t.write();
-            if t.def.constraints.is_empty() {
+            if t.def.unique_keys().is_empty() {
                 continue;
             }
             ensure_unique_built(&mut t)?;
@@ -591,6 +591,33 @@ impl Storage {
             let idx = t.unique.as_ref().expect("built");
             for u in idx {
                 u.check_batches(&def, &tw.inserts, &tw.deletes)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks one statement's writes inside a transaction block, against committed rows and the
+    /// block's earlier writes (`block`, whose per-table key caches it brings up to date).
+    pub fn check_unique_in_block(&self, block: &mut TxnWrites, stmt: &TxnWrites) -> Result<()> {
+        for (table_id, tw) in &stmt.tables {
+            if tw.inserts.is_empty() {
+                continue;
+            }
+            let Some(t) = self.table(*table_id) else {
+                continue;
+            };
+            let mut t = t.write();
+            let keys = t.def.unique_keys();
+            if keys.is_empty() {
+                continue;
+            }
+            ensure_unique_built(&mut t)?;
+            let def = t.def.clone();
+            let mine = block.table(*table_id);
+            mine.own_keys.refresh(&def, &keys, &mine.inserts)?;
+            let deleted = |r: u64| mine.deletes.contains(&r) || tw.deletes.contains(&r);
+            for (k, u) in t.unique.as_ref().expect("built").iter().enumerate() {
+                u.check_statement(&def, &tw.inserts, &mine.own_keys, k, deleted)?;
             }
         }
         Ok(())
@@ -911,7 +938,8 @@ fn remove_index_files(seg: &SegmentRef, index_id: u64) {
 }
 
 fn ensure_unique_built(t: &mut TableState) -> Result<()> {
-    if t.unique.is_some() || t.def.constraints.is_empty() {
+    let keys = t.def.unique_keys();
+    if t.unique.is_some() || keys.is_empty() {
         if t.unique.is_none() {
             t.unique = Some(vec![]);
         }
@@ -925,7 +953,7 @@ fn ensure_unique_built(t: &mut TableState) -> Result<()> {
     };
     let batches = snap.live_batches(&[], None)?;
     let mut idx = Vec::new();
-    for c in &t.def.constraints {
+    for c in &keys {
         idx.push(UniqueIndex::build(&t.def, c, &batches)?);
     }
     t.unique = Some(idx);

@@ -6,12 +6,16 @@ use std::collections::{HashMap, HashSet};
 
 use arrow::array::RecordBatch;
 
+use crate::storage::unique::OwnKeys;
+
 #[derive(Debug, Default, Clone)]
 pub struct TableWrites {
     /// Batches of the storage schema (user columns + `__row_id`).
     pub inserts: Vec<RecordBatch>,
     /// Row ids deleted: committed rows and this transaction's own inserts.
     pub deletes: HashSet<u64>,
+    /// The unique keys `inserts` hold, for checking the next statement of the block.
+    pub own_keys: OwnKeys,
 }
 
 #[derive(Debug, Default, Clone)]
