@@ -391,6 +391,11 @@ impl SqlType {
                 "char" => Some(SqlType::InternalChar),
                 "varchar" => Some(SqlType::Varchar(typmod.map(|m| (m - 4) as u32))),
                 "bpchar" => Some(SqlType::Char(typmod.map(|m| (m - 4) as u32))),
+                // Unconstrained (avg's result): trailing zeros are not shown.
+                "numeric" if typmod.is_none() => Some(SqlType::Numeric {
+                    precision: None,
+                    scale: None,
+                }),
                 "numeric" => None,
                 "oid" => Some(SqlType::Oid),
                 "tsvector" => Some(SqlType::TsVector),
