@@ -188,6 +188,157 @@ pub fn get_path<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
     })
 }
 
+/// A jsonpath predicate of the form drivers and LangChain's PGVector store send:
+/// `$.a.b[0] <op> <operand>`, the operand a `$variable` or a JSON literal. Evaluated in lax
+/// mode: arrays are unwrapped, missing keys give no item. `Ok(None)` is SQL/JSON's unknown
+/// (values of different types compared).
+pub fn path_predicate(
+    doc: &Value,
+    path: &str,
+    vars: Option<&Value>,
+) -> Result<Option<bool>, String> {
+    let (lhs, op, rhs) = split_predicate(path)?;
+    let left = path_items(doc, lhs)?;
+    let right: Vec<Value> = if let Some(name) = rhs.strip_prefix('$') {
+        if name.is_empty() || name.starts_with('.') || name.starts_with('[') {
+            path_items(doc, rhs)?
+        } else {
+            let v = vars
+                .and_then(|v| v.get(name))
+                .ok_or_else(|| format!("could not find jsonpath variable \"{name}\""))?;
+            vec![v.clone()]
+        }
+    } else {
+        vec![serde_json::from_str(rhs).map_err(|_| format!("syntax error in jsonpath: {path}"))?]
+    };
+    let unwrap = |items: Vec<Value>| -> Vec<Value> {
+        items
+            .into_iter()
+            .flat_map(|v| match v {
+                Value::Array(a) => a,
+                other => vec![other],
+            })
+            .collect()
+    };
+    let (left, right) = (unwrap(left), unwrap(right));
+    let mut unknown = false;
+    for l in &left {
+        for r in &right {
+            match compare(l, r, op) {
+                Some(true) => return Ok(Some(true)),
+                Some(false) => {}
+                None => unknown = true,
+            }
+        }
+    }
+    Ok(if unknown { None } else { Some(false) })
+}
+
+fn split_predicate(path: &str) -> Result<(&str, &str, &str), String> {
+    let path = path.trim();
+    let path = path.strip_prefix("lax ").unwrap_or(path).trim();
+    let mut in_string = false;
+    let bytes = path.as_bytes();
+    for (i, c) in path.char_indices() {
+        if c == '"' && (i == 0 || bytes[i - 1] != b'\\') {
+            in_string = !in_string;
+        }
+        if in_string {
+            continue;
+        }
+        for op in ["==", "!=", "<>", "<=", ">=", "<", ">"] {
+            if path[i..].starts_with(op) {
+                return Ok((path[..i].trim(), op, path[i + op.len()..].trim()));
+            }
+        }
+    }
+    Err(format!(
+        "jsonpath expression \"{path}\" is not a comparison quiver supports"
+    ))
+}
+
+/// The items `$.a."b c"[1]` selects, unwrapping arrays before key steps (lax mode).
+fn path_items(doc: &Value, path: &str) -> Result<Vec<Value>, String> {
+    let bad = || format!("syntax error in jsonpath: {path}");
+    let mut rest = path.trim().strip_prefix('$').ok_or_else(bad)?;
+    let mut items = vec![doc.clone()];
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('.') {
+            let (key, after) = if let Some(q) = r.strip_prefix('"') {
+                let end = q.find('"').ok_or_else(bad)?;
+                (q[..end].to_string(), &q[end + 1..])
+            } else {
+                let end = r
+                    .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .unwrap_or(r.len());
+                if end == 0 {
+                    return Err(bad());
+                }
+                (r[..end].to_string(), &r[end..])
+            };
+            items = items
+                .into_iter()
+                .flat_map(|v| match v {
+                    Value::Array(a) => a,
+                    other => vec![other],
+                })
+                .filter_map(|v| v.get(&key).cloned())
+                .collect();
+            rest = after;
+        } else if let Some(r) = rest.strip_prefix('[') {
+            let end = r.find(']').ok_or_else(bad)?;
+            let idx = r[..end].trim();
+            items = items
+                .into_iter()
+                .flat_map(|v| match (v, idx) {
+                    (Value::Array(a), "*") => a,
+                    (Value::Array(a), i) => i
+                        .parse::<usize>()
+                        .ok()
+                        .and_then(|i| a.get(i).cloned())
+                        .into_iter()
+                        .collect(),
+                    (other, "0") => vec![other],
+                    _ => vec![],
+                })
+                .collect();
+            rest = &r[end + 1..];
+        } else {
+            return Err(bad());
+        }
+    }
+    Ok(items)
+}
+
+fn compare(l: &Value, r: &Value, op: &str) -> Option<bool> {
+    use std::cmp::Ordering;
+    let ord: Option<Ordering> = match (l, r) {
+        (Value::Null, Value::Null) => Some(Ordering::Equal),
+        (Value::Null, _) | (_, Value::Null) => {
+            return Some(matches!(op, "!=" | "<>"));
+        }
+        (Value::Number(a), Value::Number(b)) => a.as_f64()?.partial_cmp(&b.as_f64()?),
+        (Value::String(a), Value::String(b)) => Some(a.cmp(b)),
+        (Value::Bool(a), Value::Bool(b)) => {
+            if !matches!(op, "==" | "!=" | "<>") {
+                return None;
+            }
+            Some(a.cmp(b))
+        }
+        _ => return None,
+    };
+    let o = ord?;
+    Some(match op {
+        "==" => o.is_eq(),
+        "!=" | "<>" => o.is_ne(),
+        "<" => o.is_lt(),
+        "<=" => o.is_le(),
+        ">" => o.is_gt(),
+        ">=" => o.is_ge(),
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,5 +394,25 @@ mod tests {
             r#"{"a": 1, "tags": ["x", "y"]}"#
         );
         assert_eq!(format_jsonb(&delete_index(j("[1,2,3]"), -1)), "[1, 2]");
+    }
+
+    #[test]
+    fn path_predicates_as_langchain_sends_them() {
+        let doc = j(r#"{"topic":"food","n":3,"tags":["x","y"],"o":{"k":1},"z":null}"#);
+        let vars = j(r#"{"value":"food","three":3,"s":"3"}"#);
+        let m = |p: &str| path_predicate(&doc, p, Some(&vars)).unwrap();
+        assert_eq!(m("$.topic == $value"), Some(true));
+        assert_eq!(m("$.topic != $value"), Some(false));
+        assert_eq!(m("$.n >= $three"), Some(true));
+        assert_eq!(m("$.n < 3"), Some(false));
+        assert_eq!(m("$.n == $s"), None);
+        assert_eq!(m("$.missing == $value"), Some(false));
+        assert_eq!(m(r#"$.tags == "y""#), Some(true));
+        assert_eq!(m("$.o.k == 1"), Some(true));
+        assert_eq!(m(r#"$."o".k > 0.5"#), Some(true));
+        assert_eq!(m("$.tags[1] == \"y\""), Some(true));
+        assert_eq!(m("$.z == null"), Some(true));
+        assert!(path_predicate(&doc, "$.n == $nope", Some(&vars)).is_err());
+        assert!(path_predicate(&doc, "exists($.n)", None).is_err());
     }
 }

@@ -333,6 +333,8 @@ pub fn custom_cast_type(dt: &DataType) -> Option<String> {
                         Some(format!("{n}({})", mods.join(",")))
                     }
                 }
+                // jsonpath values are kept as their text; jsonb_path_match parses them.
+                "jsonpath" => Some("text".into()),
                 _ => None,
             }
         }

@@ -38,7 +38,62 @@ pub fn udfs() -> Vec<ScalarUDF> {
         operator(JSONB_CONTAINED, Op::Contained),
         operator(JSONB_PATH_GET, Op::PathGet),
         operator(JSONB_PATH_GET_TEXT, Op::PathGetText),
+        operator("jsonb_exists", Op::Exists),
+        jsonb_path_match(),
     ]
+}
+
+/// `jsonb_path_match(doc, path [, vars])` for comparison predicates (`$.key == $value`), the
+/// form LangChain's PGVector store filters metadata with.
+fn jsonb_path_match() -> ScalarUDF {
+    const NAME: &str = "jsonb_path_match";
+    SqlFn::new(
+        NAME,
+        Volatility::Immutable,
+        Arc::new(|fields: &[FieldRef], _| {
+            if !(2..=4).contains(&fields.len()) {
+                return Err(super::no_such_function(NAME, fields));
+            }
+            Ok(Field::new(NAME, DataType::Boolean, true))
+        }),
+        Arc::new(
+            |args: &[ArrayRef], _fields: &[FieldRef], _ret: &Field, rows| {
+                let text = |a: &ArrayRef| -> Result<ArrayRef> {
+                    Ok(arrow::compute::cast(a, &DataType::Utf8)?)
+                };
+                let docs = text(&args[0])?;
+                let paths = text(&args[1])?;
+                let vars = args.get(2).map(text).transpose()?;
+                let (docs, paths) = (docs.as_string::<i32>(), paths.as_string::<i32>());
+                let vars = vars.as_ref().map(|v| v.as_string::<i32>());
+                let mut out: Vec<Option<bool>> = Vec::with_capacity(rows);
+                for i in 0..rows {
+                    let (d, p) = (bidx(docs.len(), i), bidx(paths.len(), i));
+                    if docs.is_null(d) || paths.is_null(p) {
+                        out.push(None);
+                        continue;
+                    }
+                    let doc = parse_json(docs.value(d))?;
+                    let var = match vars {
+                        Some(v) if !v.is_null(bidx(v.len(), i)) => {
+                            Some(parse_json(v.value(bidx(v.len(), i)))?)
+                        }
+                        _ => None,
+                    };
+                    let r = j::path_predicate(&doc, paths.value(p), var.as_ref()).map_err(|m| {
+                        if m.starts_with("could not find") {
+                            QuiverError::UndefinedObject(m)
+                        } else {
+                            QuiverError::FeatureNotSupported(m)
+                        }
+                    })?;
+                    out.push(r);
+                }
+                Ok(Arc::new(BooleanArray::from(out)))
+            },
+        ),
+    )
+    .udf()
 }
 
 #[derive(Clone, Copy, PartialEq)]
