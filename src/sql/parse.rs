@@ -113,9 +113,7 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         .and_then(|mut p| p.parse_statements())
         .map_err(|e| syntax_error(sql, e))?;
     for s in &mut stmts {
-        refuse_wildcard_alias(s)?;
-        refuse_ambiguous_calls(s)?;
-        refuse_unknown_collations(s)?;
+        refuse_unsupported(s)?;
         rewrite(s);
     }
     Ok(stmts)
@@ -135,119 +133,100 @@ const OVERLOADED: &[(&str, usize, &[usize])] = &[
     ("subvector", 3, &[0]),
 ];
 
-/// `binary_quantize('[1,-2,3]')`: with only untyped literals for its vector arguments, PostgreSQL
-/// cannot choose between the vector and halfvec versions (42725); so neither do we.
-fn refuse_ambiguous_calls(stmt: &Statement) -> Result<()> {
-    use sqlparser::ast::{Visit, Visitor};
-    struct Find(Option<String>);
-    impl Visitor for Find {
-        type Break = ();
-        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
-            let Expr::Function(f) = e else {
-                return ControlFlow::Continue(());
-            };
-            let name = f.name.to_string().to_ascii_lowercase();
-            let name = name.strip_prefix("public.").unwrap_or(&name);
-            let Some((_, arity, vector_args)) = OVERLOADED.iter().find(|(n, ..)| *n == name) else {
-                return ControlFlow::Continue(());
-            };
-            let FunctionArguments::List(l) = &f.args else {
-                return ControlFlow::Continue(());
-            };
-            if l.args.len() != *arity {
-                return ControlFlow::Continue(());
+/// What PostgreSQL refuses although sqlparser accepts it, found in one walk of the statement:
+/// a `*` with an alias, an overloaded pgvector function called with untyped literals only, and
+/// collations quiver does not have.
+fn refuse_unsupported(stmt: &Statement) -> Result<()> {
+    use sqlparser::ast::{Query, Visit, Visitor};
+    struct Refusals;
+    impl Visitor for Refusals {
+        type Break = QuiverError;
+        fn pre_visit_query(&mut self, q: &Query) -> ControlFlow<QuiverError> {
+            match wildcard_alias(q) {
+                Some(e) => ControlFlow::Break(e),
+                None => ControlFlow::Continue(()),
             }
-            let mut types = Vec::with_capacity(*arity);
-            for (i, a) in l.args.iter().enumerate() {
-                let FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(v))) = a else {
-                    return ControlFlow::Continue(());
-                };
-                match &v.value {
-                    Value::SingleQuotedString(_) => types.push("unknown"),
-                    Value::Number(n, _)
-                        if !vector_args.contains(&i) && !n.contains(['.', 'e', 'E']) =>
-                    {
-                        types.push("integer")
-                    }
-                    _ => return ControlFlow::Continue(()),
-                }
+        }
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<QuiverError> {
+            let refused = match e {
+                Expr::Function(f) => ambiguous_call(f),
+                Expr::Collate { collation, .. } => unknown_collation(collation),
+                _ => None,
+            };
+            match refused {
+                Some(e) => ControlFlow::Break(e),
+                None => ControlFlow::Continue(()),
             }
-            if vector_args.iter().all(|&i| types[i] == "unknown") {
-                self.0 = Some(format!("{name}({})", types.join(", ")));
-                return ControlFlow::Break(());
-            }
-            ControlFlow::Continue(())
         }
     }
-    let mut find = Find(None);
-    let _ = stmt.visit(&mut find);
-    match find.0 {
-        Some(call) => Err(QuiverError::AmbiguousFunction(call)),
-        None => Ok(()),
+    match stmt.visit(&mut Refusals) {
+        ControlFlow::Break(e) => Err(e),
+        ControlFlow::Continue(()) => Ok(()),
     }
+}
+
+/// `binary_quantize('[1,-2,3]')`: with only untyped literals for its vector arguments, PostgreSQL
+/// cannot choose between the vector and halfvec versions (42725); so neither do we.
+fn ambiguous_call(f: &sqlparser::ast::Function) -> Option<QuiverError> {
+    let name = f.name.to_string().to_ascii_lowercase();
+    let name = name.strip_prefix("public.").unwrap_or(&name);
+    let (_, arity, vector_args) = OVERLOADED.iter().find(|(n, ..)| *n == name)?;
+    let FunctionArguments::List(l) = &f.args else {
+        return None;
+    };
+    if l.args.len() != *arity {
+        return None;
+    }
+    let mut types = Vec::with_capacity(*arity);
+    for (i, a) in l.args.iter().enumerate() {
+        let FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(v))) = a else {
+            return None;
+        };
+        match &v.value {
+            Value::SingleQuotedString(_) => types.push("unknown"),
+            Value::Number(n, _) if !vector_args.contains(&i) && !n.contains(['.', 'e', 'E']) => {
+                types.push("integer")
+            }
+            _ => return None,
+        }
+    }
+    vector_args
+        .iter()
+        .all(|&i| types[i] == "unknown")
+        .then(|| QuiverError::AmbiguousFunction(format!("{name}({})", types.join(", "))))
 }
 
 /// `x COLLATE "de_DE"`: quiver compares text bytewise, so only the collations that mean that
 /// exist; any other is PostgreSQL's 42704 for a collation the server does not have.
-fn refuse_unknown_collations(stmt: &Statement) -> Result<()> {
-    use sqlparser::ast::{Visit, Visitor};
-    struct Find(Option<String>);
-    impl Visitor for Find {
-        type Break = ();
-        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
-            if let Expr::Collate { collation, .. } = e {
-                if !is_bytewise_collation(collation) {
-                    let name = collation
-                        .0
-                        .last()
-                        .map(|p| p.to_string().trim_matches('"').to_string())
-                        .unwrap_or_default();
-                    self.0 = Some(name);
-                    return ControlFlow::Break(());
-                }
-            }
-            ControlFlow::Continue(())
-        }
+fn unknown_collation(collation: &ObjectName) -> Option<QuiverError> {
+    if is_bytewise_collation(collation) {
+        return None;
     }
-    let mut find = Find(None);
-    let _ = stmt.visit(&mut find);
-    match find.0 {
-        Some(name) => Err(QuiverError::UndefinedObject(format!(
-            "collation \"{name}\" for encoding \"UTF8\" does not exist"
-        ))),
-        None => Ok(()),
-    }
+    let name = collation
+        .0
+        .last()
+        .map(|p| p.to_string().trim_matches('"').to_string())
+        .unwrap_or_default();
+    Some(QuiverError::UndefinedObject(format!(
+        "collation \"{name}\" for encoding \"UTF8\" does not exist"
+    )))
 }
 
-/// `SELECT * FORM t` reads to sqlparser as `*` aliased `FORM`; PostgreSQL has no alias for `*`
+/// `SELECT * x FROM t` reads to sqlparser as `*` aliased `x`; PostgreSQL has no alias for `*`
 /// and reports the word as the syntax error it is.
-fn refuse_wildcard_alias(stmt: &Statement) -> Result<()> {
-    use sqlparser::ast::{Query, SelectItem, SetExpr, Visit, Visitor};
-    struct Find(Option<String>);
-    impl Visitor for Find {
-        type Break = ();
-        fn pre_visit_query(&mut self, q: &Query) -> ControlFlow<()> {
-            if let SetExpr::Select(s) = q.body.as_ref() {
-                for item in &s.projection {
-                    if let SelectItem::Wildcard(o) | SelectItem::QualifiedWildcard(_, o) = item {
-                        if let Some(alias) = &o.opt_alias {
-                            self.0 = Some(alias.value.clone());
-                            return ControlFlow::Break(());
-                        }
-                    }
-                }
-            }
-            ControlFlow::Continue(())
+fn wildcard_alias(q: &sqlparser::ast::Query) -> Option<QuiverError> {
+    use sqlparser::ast::{SelectItem, SetExpr};
+    let SetExpr::Select(s) = q.body.as_ref() else {
+        return None;
+    };
+    s.projection.iter().find_map(|item| match item {
+        SelectItem::Wildcard(o) | SelectItem::QualifiedWildcard(_, o) => {
+            o.opt_alias.as_ref().map(|alias| {
+                QuiverError::Syntax(format!("syntax error at or near \"{}\"", alias.value))
+            })
         }
-    }
-    let mut find = Find(None);
-    let _ = stmt.visit(&mut find);
-    match find.0 {
-        Some(word) => Err(QuiverError::Syntax(format!(
-            "syntax error at or near \"{word}\""
-        ))),
-        None => Ok(()),
-    }
+        _ => None,
+    })
 }
 
 /// Parses a single expression (DEFAULT clauses stored as text) with the same rewrites.

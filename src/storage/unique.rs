@@ -138,21 +138,9 @@ impl UniqueIndex {
         inserts: &[RecordBatch],
         deletes: &HashSet<u64>,
     ) -> Result<()> {
-        let mut seen: HashSet<Vec<u8>> = HashSet::new();
-        for b in inserts {
-            let ids = row_ids(b)?.clone();
-            for (i, key) in self.encode(def, b)?.into_iter().enumerate() {
-                let Some(k) = key else { continue };
-                if deletes.contains(&ids.value(i)) {
-                    continue;
-                }
-                let taken = self.keys.get(&k).is_some_and(|rid| !deletes.contains(rid));
-                if taken || !seen.insert(k) {
-                    return Err(self.violation(def, b, i));
-                }
-            }
-        }
-        Ok(())
+        self.check_statement(def, inserts, &OwnKeys::default(), 0, |r| {
+            deletes.contains(&r)
+        })
     }
 
     /// `(a, b)` and `(1, x)`: the key's column names and a row's values, as DETAIL prints them.

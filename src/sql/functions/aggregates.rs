@@ -188,6 +188,10 @@ impl AggregateUDFImpl for VectorAwareAggregate {
             return Ok(Box::new(VectorAccumulator {
                 kind: self.kind,
                 ret: acc_args.return_field.clone(),
+                half: matches!(
+                    SqlType::of_field(&acc_args.return_field),
+                    SqlType::Halfvec(_)
+                ),
                 sum: vec![],
                 count: 0,
             }));
@@ -442,6 +446,8 @@ impl Accumulator for ExactAvg {
 struct VectorAccumulator {
     kind: Kind,
     ret: FieldRef,
+    /// Whether `ret` is halfvec (sum rounds to half precision at every step).
+    half: bool,
     sum: Vec<f64>,
     count: i64,
 }
@@ -450,7 +456,7 @@ impl VectorAccumulator {
     /// avg accumulates in double precision (pgvector's `vector_accum`); sum adds in the
     /// element type with an overflow check, as `vector_add` / `halfvec_add` do.
     fn add(&mut self, v: &[f64], n: i64) -> DfResult<()> {
-        let half = matches!(SqlType::of_field(&self.ret), SqlType::Halfvec(_));
+        let half = self.half;
         if self.count == 0 && self.sum.is_empty() {
             self.sum = vec![0.0; v.len()];
         } else if self.sum.len() != v.len() {
