@@ -33,6 +33,9 @@ impl Engine {
             .map(Arc::new)
             .collect();
         udfs.extend(functions::catalog::udfs().into_iter().map(Arc::new));
+        storage.indexes.set_compiler(Arc::new(
+            crate::planner::index_expr::IndexExprCompiler::new(&udfs)?,
+        ));
         Ok(Arc::new(Engine {
             storage: Arc::new(storage),
             config,

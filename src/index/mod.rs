@@ -245,6 +245,35 @@ impl VectorSet {
     }
 }
 
+/// The bit vectors of one segment (`bit(dim)` values), packed: `dim.div_ceil(8)` bytes per row,
+/// most significant bit first (PostgreSQL's layout). NULL rows hold zeros and are absent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BitSet {
+    /// Bits per vector.
+    pub dim: usize,
+    pub data: Vec<u8>,
+    pub present: Vec<bool>,
+}
+
+/// What an index is built over.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Vectors {
+    Float(VectorSet),
+    Bits(BitSet),
+}
+
+impl From<VectorSet> for Vectors {
+    fn from(v: VectorSet) -> Vectors {
+        Vectors::Float(v)
+    }
+}
+
+impl From<BitSet> for Vectors {
+    fn from(v: BitSet) -> Vectors {
+        Vectors::Bits(v)
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
     #[error("index file is corrupt: {0}")]
@@ -281,6 +310,22 @@ pub trait VectorIndex: Send + Sync + std::fmt::Debug {
         filter: Option<&RowMask>,
         stats: &mut SearchStats,
     ) -> Result<Vec<Neighbor>, IndexError>;
+    /// [`VectorIndex::search`] for an index over bit vectors (Hamming, Jaccard): `query` holds
+    /// `bits` bits packed eight to a byte, most significant first.
+    fn search_bits(
+        &self,
+        query: &[u8],
+        bits: usize,
+        params: &SearchParams,
+        filter: Option<&RowMask>,
+        stats: &mut SearchStats,
+    ) -> Result<Vec<Neighbor>, IndexError> {
+        let _ = (query, bits, params, filter, stats);
+        Err(IndexError::Invalid(format!(
+            "{} indexes over float vectors are not searched with bit vectors",
+            self.kind().name()
+        )))
+    }
     /// Heap memory held.
     fn memory_bytes(&self) -> usize;
     /// Serialises the index (self-describing, checksummed) for [`load`].
@@ -291,21 +336,24 @@ pub trait VectorIndex: Send + Sync + std::fmt::Debug {
 pub fn build(
     params: BuildParams,
     metric: Metric,
-    vectors: VectorSet,
+    vectors: impl Into<Vectors>,
     threads: usize,
     progress: Progress<'_>,
 ) -> Result<Box<dyn VectorIndex>, IndexError> {
-    match params {
-        BuildParams::Hnsw { m, ef_construction } => Ok(Box::new(hnsw::HnswIndex::build(
-            metric,
-            vectors,
-            hnsw::HnswConfig { m, ef_construction },
-            threads,
-            progress,
-        )?)),
-        BuildParams::IvfFlat { lists } => Ok(Box::new(ivfflat::IvfFlatIndex::build(
-            metric, vectors, lists, threads, progress,
-        )?)),
+    match (params, vectors.into()) {
+        (BuildParams::Hnsw { m, ef_construction }, vectors) => {
+            let cfg = hnsw::HnswConfig { m, ef_construction };
+            Ok(Box::new(match vectors {
+                Vectors::Float(v) => hnsw::HnswIndex::build(metric, v, cfg, threads, progress)?,
+                Vectors::Bits(v) => hnsw::HnswIndex::build_bits(metric, v, cfg, threads, progress)?,
+            }))
+        }
+        (BuildParams::IvfFlat { lists }, Vectors::Float(v)) => Ok(Box::new(
+            ivfflat::IvfFlatIndex::build(metric, v, lists, threads, progress)?,
+        )),
+        (BuildParams::IvfFlat { .. }, Vectors::Bits(_)) => Err(IndexError::Invalid(
+            "ivfflat indexes over bit vectors are not supported".into(),
+        )),
     }
 }
 

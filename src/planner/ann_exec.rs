@@ -31,7 +31,7 @@ use crate::index::flat::{self, TopK};
 use crate::index::{IndexKind, Metric, Neighbor, RowMask, SearchParams, SearchStats};
 use crate::storage::row_ids;
 use crate::storage::scan::{scan_properties, ScanSource};
-use crate::storage::vindex::VectorIndexSpec;
+use crate::storage::vindex::{evaluate_each, VectorIndexSpec};
 use crate::storage::TableSnapshot;
 use crate::types::SqlType;
 
@@ -39,11 +39,15 @@ use crate::types::SqlType;
 #[derive(Debug, Clone)]
 pub struct AnnQuery {
     pub spec: VectorIndexSpec,
+    /// What the index orders by, over the table's columns (user columns + `__row_id`): the
+    /// column, or the index expression (`embedding::halfvec(3)`), evaluated per batch for the
+    /// rows searched exactly and for re-ranking.
+    pub key: Arc<dyn PhysicalExpr>,
     /// The query vector: a column-free expression (a literal, or a parameter of a cached plan),
     /// evaluated when the search runs.
     pub query: Arc<dyn PhysicalExpr>,
-    /// SQL type of the indexed column (how a text query vector is read).
-    pub column_type: SqlType,
+    /// SQL type of the indexed values (how a text query vector is read).
+    pub key_type: SqlType,
     /// Rows wanted (LIMIT + OFFSET).
     pub k: usize,
     pub params: SearchParams,
@@ -277,6 +281,21 @@ impl Report {
     }
 }
 
+/// A query vector as the index compares it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum QueryVector {
+    Float(Vec<f32>),
+    /// Packed bits (most significant first) and their number.
+    Bits(Vec<u8>, usize),
+}
+
+/// The query in every form the parts need.
+struct Query {
+    vector: QueryVector,
+    /// Half-precision copy, for halfvec keys ranked exactly.
+    half: Vec<f16>,
+}
+
 /// The candidate rows of every part of the snapshot, projected.
 pub(crate) fn search(
     src: &ScanSource,
@@ -284,8 +303,13 @@ pub(crate) fn search(
     ann: &AnnQuery,
     report: &mut Report,
 ) -> Result<Vec<RecordBatch>> {
-    let query = match query_vector(&ann.query, &ann.column_type)? {
-        Some(q) if q.len() == ann.spec.dim => q,
+    let vector = match query_vector(&ann.query, &ann.key_type)? {
+        Some(QueryVector::Float(q)) if q.len() == ann.spec.dim && !ann.spec.is_bits() => {
+            QueryVector::Float(q)
+        }
+        Some(QueryVector::Bits(b, n)) if n == ann.spec.dim && ann.spec.is_bits() => {
+            QueryVector::Bits(b, n)
+        }
         // NULL, or not of the index's dimension: hand up every row, as the plain scan would, so
         // the ordering above behaves (and fails) exactly as without the index.
         _ => {
@@ -300,9 +324,13 @@ pub(crate) fn search(
             };
         }
     };
+    let half = match &vector {
+        QueryVector::Float(q) => q.iter().map(|v| f16::from_f32(*v)).collect(),
+        QueryVector::Bits(..) => vec![],
+    };
+    let query = Query { vector, half };
     let def = &src.snapshot.def;
     let storage_schema = def.storage_schema();
-    let query16: Vec<f16> = query.iter().map(|v| f16::from_f32(*v)).collect();
     // Per part: its candidate rows (projected) and their exact distances.
     let mut out: Vec<(RecordBatch, Vec<f32>)> = Vec::new();
     for seg in &src.snapshot.sealed {
@@ -330,17 +358,24 @@ pub(crate) fn search(
         } else {
             None
         };
+        let keys = evaluate_each(&ann.key, &batches)?;
         let found: Vec<Neighbor> = match index {
             Some(ix) => {
                 report.segments_index += 1;
-                let mut found = ix
-                    .search(&query, &ann.params, mask.as_ref(), &mut report.stats)
-                    .map_err(crate::storage::vindex::index_error)?;
+                let mut found = match &query.vector {
+                    QueryVector::Float(q) => {
+                        ix.search(q, &ann.params, mask.as_ref(), &mut report.stats)
+                    }
+                    QueryVector::Bits(q, n) => {
+                        ix.search_bits(q, *n, &ann.params, mask.as_ref(), &mut report.stats)
+                    }
+                }
+                .map_err(crate::storage::vindex::index_error)?;
                 // The index compares its own copy (normalised for cosine): rank by the distance
                 // the SQL function computes over the stored row, as the exact parts do.
                 if ann.order.is_some() {
                     for n in &mut found {
-                        n.dist = distance_at(&batches, n.pos, ann, &query, &query16)?;
+                        n.dist = distance_at(&keys, n.pos, ann, &query)?;
                     }
                 }
                 found
@@ -348,7 +383,7 @@ pub(crate) fn search(
             None => {
                 report.segments_exact += 1;
                 report.exact_rows += allowed;
-                exact(&batches, mask.as_ref(), ann, &query, &query16)?
+                exact(&keys, mask.as_ref(), ann, &query)?
             }
         };
         out.extend(take(&batches, &found, projection)?);
@@ -367,7 +402,8 @@ pub(crate) fn search(
     if rows > 0 {
         let mask = filter_mask(&batches, projection, ann.filter.as_ref())?;
         report.exact_rows += mask.as_ref().map_or(rows, |m| m.count());
-        let found = exact(&batches, mask.as_ref(), ann, &query, &query16)?;
+        let keys = evaluate_each(&ann.key, &batches)?;
+        let found = exact(&keys, mask.as_ref(), ann, &query)?;
         out.extend(take(&batches, &found, projection)?);
     }
     if ann.order.is_none() {
@@ -487,53 +523,71 @@ fn position_of(batches: &[RecordBatch], id: u64) -> Result<Option<u32>> {
     Ok(None)
 }
 
-/// The `k` nearest allowed rows by exact distance, nearest first.
+/// The `k` nearest allowed rows by exact distance, nearest first (`keys`: the indexed values of
+/// a part's batches).
 fn exact(
-    batches: &[RecordBatch],
+    keys: &[ArrayRef],
     mask: Option<&RowMask>,
     ann: &AnnQuery,
-    query: &[f32],
-    query16: &[f16],
+    query: &Query,
 ) -> Result<Vec<Neighbor>> {
     let mut top = TopK::new(ann.k);
     let mut base = 0u32;
-    for b in batches {
-        let list = vector_column(b, ann)?;
-        for i in 0..list.len() {
+    let mut scratch = Vec::new();
+    for key in keys {
+        for i in 0..key.len() {
             let pos = base + i as u32;
             if mask.is_some_and(|m| !m.contains(pos)) {
                 continue;
             }
-            if let Some(d) = row_distance(list, i, ann, query, query16)? {
+            if let Some(d) = row_distance(key, i, ann, query, &mut scratch)? {
                 top.push(pos, d);
             }
         }
-        base += list.len() as u32;
+        base += key.len() as u32;
     }
     Ok(top.into_sorted())
 }
 
-/// The indexed vector column of a part's batch.
-fn vector_column<'b>(b: &'b RecordBatch, ann: &AnnQuery) -> Result<&'b FixedSizeListArray> {
-    let col: &ArrayRef = b.column(ann.spec.column);
-    col.as_any()
-        .downcast_ref::<FixedSizeListArray>()
-        .ok_or_else(|| QuiverError::Internal(format!("not a vector column: {}", col.data_type())))
-}
-
-/// The exact distance from the query to row `i` of `list`, as the SQL distance function computes
-/// it; `None` for a NULL row (or one shorter than the index's dimension).
+/// The exact distance from the query to row `i` of `key` (indexed values), as the SQL distance
+/// function computes it; `None` for a NULL row (or one not of the index's dimension).
 fn row_distance(
-    list: &FixedSizeListArray,
+    key: &ArrayRef,
     i: usize,
     ann: &AnnQuery,
-    query: &[f32],
-    query16: &[f16],
+    query: &Query,
+    scratch: &mut Vec<u8>,
 ) -> Result<Option<f32>> {
-    if list.is_null(i) {
+    if key.is_null(i) {
         return Ok(None);
     }
     let (metric, dim) = (ann.spec.metric, ann.spec.dim);
+    if let QueryVector::Bits(q, bits) = &query.vector {
+        let Some(text) = key.as_string_opt::<i32>() else {
+            return Err(QuiverError::Internal(format!(
+                "not a bit column: {}",
+                key.data_type()
+            )));
+        };
+        scratch.clear();
+        scratch.resize(q.len(), 0);
+        if crate::storage::vindex::pack_bits(text.value(i), scratch) != Some(*bits) {
+            return Ok(None);
+        }
+        return Ok(Some(match metric {
+            Metric::Jaccard => crate::index::metric::jaccard(scratch, q) as f32,
+            _ => crate::index::metric::hamming(scratch, q) as f32,
+        }));
+    }
+    let QueryVector::Float(q) = &query.vector else {
+        return Ok(None);
+    };
+    let list = key
+        .as_any()
+        .downcast_ref::<FixedSizeListArray>()
+        .ok_or_else(|| {
+            QuiverError::Internal(format!("not a vector column: {}", key.data_type()))
+        })?;
     let start = list.value_offset(i) as usize;
     let values = list.values();
     Ok(match values.data_type() {
@@ -541,12 +595,12 @@ fn row_distance(
             .as_primitive::<Float32Type>()
             .values()
             .get(start..start + dim)
-            .map(|r| flat::distance(metric, r, query)),
+            .map(|r| flat::distance(metric, r, q)),
         DataType::Float16 => values
             .as_primitive::<Float16Type>()
             .values()
             .get(start..start + dim)
-            .map(|r| flat::distance_f16(metric, r, query16)),
+            .map(|r| flat::distance_f16(metric, r, &query.half)),
         other => {
             return Err(QuiverError::Internal(format!(
                 "not a vector column: {other}"
@@ -555,18 +609,19 @@ fn row_distance(
     })
 }
 
-/// [`row_distance`] of the row at `pos` over the concatenation of `batches`; infinity (last)
-/// for a NULL row.
-fn distance_at(
-    batches: &[RecordBatch],
-    pos: u32,
-    ann: &AnnQuery,
-    query: &[f32],
-    query16: &[f16],
-) -> Result<f32> {
-    let (bi, row) = locate(batches, pos)?;
-    let list = vector_column(&batches[bi], ann)?;
-    Ok(row_distance(list, row, ann, query, query16)?.unwrap_or(f32::INFINITY))
+/// [`row_distance`] of the row at `pos` over the concatenation of `keys`; infinity (last) for a
+/// NULL row.
+fn distance_at(keys: &[ArrayRef], pos: u32, ann: &AnnQuery, query: &Query) -> Result<f32> {
+    let mut p = pos as usize;
+    for key in keys {
+        if p < key.len() {
+            return Ok(row_distance(key, p, ann, query, &mut Vec::new())?.unwrap_or(f32::INFINITY));
+        }
+        p -= key.len();
+    }
+    Err(QuiverError::Internal(format!(
+        "index returned position {pos} beyond the segment's rows"
+    )))
 }
 
 /// (batch, row) of position `pos` over the concatenation of `batches`.
@@ -606,10 +661,10 @@ fn take(
     Ok(Some((batch, found.iter().map(|n| n.dist).collect())))
 }
 
-/// Evaluates a column-free expression to a query vector (text or vector value), as the column's
-/// element type would read it. `None`: NULL, not a vector, or an expression that fails (it fails
+/// Evaluates a column-free expression to a query vector (text or vector value), as the indexed
+/// type `ty` would read it. `None`: NULL, not a vector, or an expression that fails (it fails
 /// again, with its real message, where the plan computes the distance).
-pub(crate) fn query_vector(e: &Arc<dyn PhysicalExpr>, ty: &SqlType) -> Result<Option<Vec<f32>>> {
+pub(crate) fn query_vector(e: &Arc<dyn PhysicalExpr>, ty: &SqlType) -> Result<Option<QueryVector>> {
     let batch = RecordBatch::try_new_with_options(
         Arc::new(arrow::datatypes::Schema::empty()),
         vec![],
@@ -633,11 +688,19 @@ pub(crate) fn query_vector(e: &Arc<dyn PhysicalExpr>, ty: &SqlType) -> Result<Op
     };
     if let Some(t) = text {
         let parsed = match ty {
+            SqlType::Bit(_) => {
+                let mut bytes = vec![0u8; t.len().div_ceil(8)];
+                return Ok(crate::storage::vindex::pack_bits(&t, &mut bytes)
+                    .map(|n| QueryVector::Bits(bytes, n)));
+            }
             SqlType::Halfvec(_) => crate::sql::pgvector::parse_halfvec(&t, None)
                 .map(|v| v.iter().map(|x| x.to_f32()).collect()),
             _ => crate::sql::pgvector::parse_vector(&t, None),
         };
-        return Ok(parsed.ok());
+        return Ok(parsed.ok().map(QueryVector::Float));
+    }
+    if matches!(ty, SqlType::Bit(_)) {
+        return Ok(None);
     }
     let values = match array.data_type() {
         DataType::FixedSizeList(..) => array.as_fixed_size_list_opt().map(|a| a.value(0)),
@@ -648,10 +711,12 @@ pub(crate) fn query_vector(e: &Arc<dyn PhysicalExpr>, ty: &SqlType) -> Result<Op
         return Ok(None);
     };
     if let Some(f) = values.as_primitive_opt::<Float32Type>() {
-        return Ok(Some(f.values().to_vec()));
+        return Ok(Some(QueryVector::Float(f.values().to_vec())));
     }
     if let Some(h) = values.as_primitive_opt::<Float16Type>() {
-        return Ok(Some(h.values().iter().map(|v| v.to_f32()).collect()));
+        return Ok(Some(QueryVector::Float(
+            h.values().iter().map(|v| v.to_f32()).collect(),
+        )));
     }
     Ok(None)
 }

@@ -40,11 +40,11 @@ use datafusion::physical_plan::ExecutionPlan;
 use parking_lot::Mutex;
 
 use crate::index::{IndexKind, Metric, SearchParams};
-use crate::planner::ann_exec::{query_vector, AnnQuery, AnnSearchExec};
+use crate::planner::ann_exec::{query_vector, AnnQuery, AnnSearchExec, QueryVector};
 use crate::planner::settings::Settings;
 use crate::sql::errors::to_df;
 use crate::storage::scan::QuiverScanExec;
-use crate::storage::vindex::{vector_spec, VectorIndexSpec};
+use crate::storage::vindex::{vector_spec, IndexKey, VectorIndexSpec};
 
 /// The SQL distance functions an index can order by, and their metric.
 pub fn distance_metric(function: &str) -> Option<Metric> {
@@ -53,6 +53,8 @@ pub fn distance_metric(function: &str) -> Option<Metric> {
         "vector_negative_inner_product" => Some(Metric::InnerProduct),
         "cosine_distance" => Some(Metric::Cosine),
         "l1_distance" => Some(Metric::L1),
+        "hamming_distance" => Some(Metric::Hamming),
+        "jaccard_distance" => Some(Metric::Jaccard),
         _ => None,
     }
 }
@@ -183,43 +185,16 @@ fn rewrite_sort(sort: &SortExec, settings: &Settings) -> DfResult<Option<Rewrite
         chain.push(node.clone());
         node = input;
     };
-    let Some((column, metric, query_expr)) = distance_key(&key) else {
+    let Some((metric, indexed, query_expr)) = distance_key(&key) else {
         return Ok(None);
     };
-    let Some(&table_column) = scan.projection().get(column) else {
+    let source = scan.source();
+    let full = &source.full_schema;
+    // The ordered value and the filter in terms of the table's columns, the schema index
+    // expressions are compiled over.
+    let Some(indexed) = to_table_columns(&indexed, scan.projection(), full) else {
         return Ok(None);
     };
-    let def = &scan.source().snapshot.def;
-    // The first index on the column with the ordering's metric (hnsw before ivfflat).
-    let mut specs: Vec<VectorIndexSpec> = def
-        .indexes
-        .iter()
-        .filter_map(|i| vector_spec(i, def))
-        .filter(|s| s.column == table_column && s.metric == metric)
-        .collect();
-    specs.sort_by_key(|s| s.kind() != IndexKind::Hnsw);
-    let Some(spec) = specs.into_iter().next() else {
-        return Ok(None);
-    };
-    let col_type = def.columns[table_column].ty.clone();
-    // A literal query vector is checked now: NULL or another dimension stays exact, so that the
-    // distance function raises pgvector's error. A parameter of a cached plan is checked when the
-    // search runs (which then hands up every row, to the same effect).
-    // A literal is also read once here rather than at every run of a cached plan (a text literal
-    // would otherwise be parsed per execution).
-    let mut query_expr = query_expr;
-    if query_expr.is::<Literal>() {
-        match query_vector(&query_expr, &col_type).map_err(to_df)? {
-            Some(q) if q.len() == spec.dim => {
-                let list = FixedSizeListArray::from_iter_primitive::<Float32Type, _, _>(
-                    [Some(q.into_iter().map(Some))],
-                    spec.dim as i32,
-                );
-                query_expr = Arc::new(Literal::new(ScalarValue::FixedSizeList(Arc::new(list))));
-            }
-            _ => return Ok(None),
-        }
-    }
     let mask_filters: Vec<Arc<dyn PhysicalExpr>> = filters
         .iter()
         .flat_map(|f| {
@@ -230,12 +205,71 @@ fn rewrite_sort(sort: &SortExec, settings: &Settings) -> DfResult<Option<Rewrite
         })
         .filter(|c| !is_bound_on(c, &key))
         .collect();
+    let conjuncts: Vec<String> = mask_filters
+        .iter()
+        .filter_map(|c| to_table_columns(c, scan.projection(), full))
+        .map(|c| c.to_string())
+        .collect();
+    let def = &source.snapshot.def;
+    let indexes = &source.storage.indexes;
+    // An index that orders by the same value with the ordering's metric and, if partial, whose
+    // predicate the query's filter implies (each of its conjuncts is one of the query's).
+    let usable = |s: &VectorIndexSpec| -> bool {
+        let same_key = match &s.key {
+            IndexKey::Column(c) => indexed
+                .downcast_ref::<Column>()
+                .is_some_and(|col| col.index() == *c),
+            IndexKey::Expr(sql) => indexes
+                .compile(sql, full)
+                .is_ok_and(|e| e.to_string() == indexed.to_string()),
+        };
+        let implied = match indexes.predicate_expr(s, full) {
+            Ok(None) => true,
+            Ok(Some(p)) => split_conjunction(&p)
+                .iter()
+                .all(|c| conjuncts.contains(&c.to_string())),
+            Err(_) => false,
+        };
+        s.metric == metric && same_key && implied
+    };
+    // Partial indexes (smaller, when they apply) first, then hnsw before ivfflat.
+    let mut specs: Vec<VectorIndexSpec> = def
+        .indexes
+        .iter()
+        .filter_map(|i| vector_spec(i, def))
+        .filter(|s| usable(s))
+        .collect();
+    specs.sort_by_key(|s| (s.predicate.is_none(), s.kind() != IndexKind::Hnsw));
+    let Some(spec) = specs.into_iter().next() else {
+        return Ok(None);
+    };
+    let key_expr = indexes.key_expr(&spec, full).map_err(to_df)?;
+    // A literal query vector is checked now: NULL or another dimension stays exact, so that the
+    // distance function raises pgvector's error. A parameter of a cached plan is checked when the
+    // search runs (which then hands up every row, to the same effect).
+    // A literal is also read once here rather than at every run of a cached plan (a text literal
+    // would otherwise be parsed per execution).
+    let mut query_expr = query_expr;
+    if query_expr.is::<Literal>() {
+        match query_vector(&query_expr, &spec.key_type).map_err(to_df)? {
+            Some(QueryVector::Float(q)) if q.len() == spec.dim => {
+                let list = FixedSizeListArray::from_iter_primitive::<Float32Type, _, _>(
+                    [Some(q.into_iter().map(Some))],
+                    spec.dim as i32,
+                );
+                query_expr = Arc::new(Literal::new(ScalarValue::FixedSizeList(Arc::new(list))));
+            }
+            Some(QueryVector::Bits(_, bits)) if bits == spec.dim => {}
+            _ => return Ok(None),
+        }
+    }
     let filter = conjunction_opt(mask_filters);
     let params = search_params(settings, k, spec.kind(), filter.is_some());
     let ann = AnnQuery {
+        key: key_expr,
+        key_type: spec.key_type.clone(),
         spec,
         query: query_expr,
-        column_type: col_type,
         k,
         params,
         filter,
@@ -285,23 +319,53 @@ pub(crate) fn search_params(
     }
 }
 
-/// `f(Column, constant)` or `f(constant, Column)` for a distance function `f`:
-/// (column index, metric, the constant).
-fn distance_key(key: &Arc<dyn PhysicalExpr>) -> Option<(usize, Metric, Arc<dyn PhysicalExpr>)> {
+/// `f(x, constant)` or `f(constant, x)` for a distance function `f` and an `x` over columns (a
+/// column or an expression such as `embedding::halfvec(3)`): (metric, `x`, the constant).
+#[allow(clippy::type_complexity)]
+fn distance_key(
+    key: &Arc<dyn PhysicalExpr>,
+) -> Option<(Metric, Arc<dyn PhysicalExpr>, Arc<dyn PhysicalExpr>)> {
     let f = key.downcast_ref::<ScalarFunctionExpr>()?;
     let metric = distance_metric(f.name())?;
     let [a, b] = f.args() else {
         return None;
     };
-    let (col, constant) = match (a.downcast_ref::<Column>(), b.downcast_ref::<Column>()) {
-        (Some(c), None) => (c, b),
-        (None, Some(c)) => (c, a),
-        _ => return None,
-    };
-    if !collect_columns(constant).is_empty() {
-        return None;
+    let constant = |e: &Arc<dyn PhysicalExpr>| collect_columns(e).is_empty();
+    match (constant(a), constant(b)) {
+        (false, true) => Some((metric, a.clone(), b.clone())),
+        (true, false) => Some((metric, b.clone(), a.clone())),
+        _ => None,
     }
-    Some((col.index(), metric, constant.clone()))
+}
+
+/// `e` (over a scan's output, `projection` of the table's columns) over the table's columns
+/// (`full`); `None` if it reads a column the projection does not come from.
+fn to_table_columns(
+    e: &Arc<dyn PhysicalExpr>,
+    projection: &[usize],
+    full: &arrow::datatypes::SchemaRef,
+) -> Option<Arc<dyn PhysicalExpr>> {
+    let mut ok = true;
+    let out =
+        e.clone()
+            .transform_down(|x| {
+                if let Some(c) = x.downcast_ref::<Column>() {
+                    return Ok(match projection.get(c.index()) {
+                        Some(&t) if t < full.fields().len() => {
+                            Transformed::yes(Arc::new(Column::new(full.field(t).name(), t))
+                                as Arc<dyn PhysicalExpr>)
+                        }
+                        _ => {
+                            ok = false;
+                            Transformed::no(x)
+                        }
+                    });
+                }
+                Ok(Transformed::no(x))
+            })
+            .ok()?
+            .data;
+    ok.then_some(out)
 }
 
 /// `key < c`, `key <= c`, `c > key`, `c >= key` with a constant `c`.

@@ -556,6 +556,8 @@ async fn create_index(s: &mut Session, ci: &sqlparser::ast::CreateIndex) -> Resu
     }
     let mut columns = Vec::new();
     let mut opclasses = Vec::new();
+    // Types of expression keys (vector indexes), by position; empty when every key is a column.
+    let mut key_types: Vec<Option<SqlType>> = Vec::new();
     for ic in &ci.columns {
         let text = match &ic.column.expr {
             sqlparser::ast::Expr::Identifier(i) => {
@@ -572,46 +574,63 @@ async fn create_index(s: &mut Session, ci: &sqlparser::ast::CreateIndex) -> Resu
             .as_ref()
             .map(|o| o.to_string().to_ascii_lowercase());
         if method == "hnsw" || method == "ivfflat" {
-            let col_type = def.column_index(&text).map(|i| def.columns[i].ty.clone());
+            let key_type = match def.column_index(&text) {
+                Some(i) => def.columns[i].ty.clone(),
+                None => {
+                    let mut ty = index_expression_type(&storage, &def, &text, "expression")?;
+                    // As in PostgreSQL, only a cast gives an expression its dimensions
+                    // (`subvector(embedding, 1, 3)::vector(3)`); a function's result has none.
+                    if !is_cast_expression(&ic.column.expr) {
+                        ty = match ty {
+                            SqlType::Vector(_) => SqlType::Vector(None),
+                            SqlType::Halfvec(_) => SqlType::Halfvec(None),
+                            SqlType::Bit(_) => SqlType::Bit(None),
+                            other => other,
+                        };
+                    }
+                    key_types.resize(columns.len(), None);
+                    key_types.push(Some(ty.clone()));
+                    ty
+                }
+            };
+            let base = base_type_name(&key_type);
             let oc = match &opclass {
                 Some(o) => o.clone(),
-                None => match col_type {
-                    Some(SqlType::Vector(_)) => "vector_l2_ops".into(),
-                    Some(SqlType::Halfvec(_)) => "halfvec_l2_ops".into(),
-                    Some(SqlType::Sparsevec(_)) => "sparsevec_l2_ops".into(),
-                    Some(SqlType::Bit(_)) => "bit_hamming_ops".into(),
-                    Some(other) => {
-                        return Err(QuiverError::UndefinedObject(format!(
-                            "data type {} has no default operator class for access method \"{method}\"",
-                            other.display_name()
-                        )))
-                    }
-                    None => {
-                        return Err(QuiverError::UndefinedObject(format!(
-                            "an operator class is required for expression indexes with access method \"{method}\""
-                        )))
-                    }
-                },
+                // pgvector declares one default: vector_l2_ops for ivfflat (printed without it).
+                None if method == "ivfflat" && matches!(key_type, SqlType::Vector(_)) => {
+                    "vector_l2_ops".into()
+                }
+                None => return Err(QuiverError::UndefinedObject(format!(
+                    "data type {base} has no default operator class for access method \"{method}\""
+                ))),
             };
             match OPCLASSES.iter().find(|(n, _, _)| *n == oc) {
-                Some((_, methods, _)) if methods.contains(&method.as_str()) => {}
-                _ => {
+                Some((_, methods, _)) if !methods.contains(&method.as_str()) => {
+                    return Err(QuiverError::UndefinedObject(format!(
+                        "operator class \"{oc}\" does not exist for access method \"{method}\""
+                    )))
+                }
+                Some((_, _, accepts)) if *accepts != base => {
+                    return Err(QuiverError::DatatypeMismatch(format!(
+                        "operator class \"{oc}\" does not accept data type {base}"
+                    )))
+                }
+                Some(_) => {}
+                None => {
                     return Err(QuiverError::UndefinedObject(format!(
                         "operator class \"{oc}\" does not exist for access method \"{method}\""
                     )))
                 }
             }
-            if let Some(t) = col_type {
-                match t {
-                    SqlType::Vector(None) | SqlType::Halfvec(None) | SqlType::Bit(None) => {
-                        return Err(QuiverError::DataException(
-                            "column does not have dimensions".into(),
-                        ))
-                    }
-                    _ => {}
+            match key_type {
+                SqlType::Vector(None) | SqlType::Halfvec(None) | SqlType::Bit(None) => {
+                    return Err(QuiverError::InvalidParameterValue(
+                        "column does not have dimensions".into(),
+                    ))
                 }
+                _ => {}
             }
-            opclasses.push(Some(oc));
+            opclasses.push(opclass.is_some().then_some(oc));
         } else if method == "bm25" || method == "sparse_inverted" {
             opclasses.push(inverted_index_column(&method, &def, &text, opclass)?);
         } else if method == "gin" {
@@ -689,17 +708,7 @@ async fn create_index(s: &mut Session, ci: &sqlparser::ast::CreateIndex) -> Resu
             let parts: Vec<String> = ci
                 .columns
                 .iter()
-                .map(|ic| match &ic.column.expr {
-                    sqlparser::ast::Expr::Identifier(i) => ident(i),
-                    sqlparser::ast::Expr::Function(f) => f
-                        .name
-                        .0
-                        .last()
-                        .and_then(|p| p.as_ident())
-                        .map(ident)
-                        .unwrap_or_else(|| "expr".into()),
-                    _ => "expr".into(),
-                })
+                .map(|ic| index_column_name(&ic.column.expr).unwrap_or_else(|| "expr".into()))
                 .collect();
             let base = format!("{table}_{}_idx", parts.join("_"));
             let taken = |n: &str| {
@@ -729,6 +738,16 @@ async fn create_index(s: &mut Session, ci: &sqlparser::ast::CreateIndex) -> Resu
         return Err(QuiverError::DuplicateTable(name));
     }
     let options = text_options.unwrap_or(options);
+    let predicate = ci.predicate.as_ref().map(|p| p.to_string());
+    if let Some(p) = &predicate {
+        let ty = index_expression_type(&storage, &def, p, "predicate")?;
+        if ty != SqlType::Bool {
+            return Err(QuiverError::DatatypeMismatch(format!(
+                "argument of WHERE must be type boolean, not type {}",
+                ty.display_name()
+            )));
+        }
+    }
     let idx = IndexDef {
         id: 0,
         name,
@@ -736,8 +755,9 @@ async fn create_index(s: &mut Session, ci: &sqlparser::ast::CreateIndex) -> Resu
         columns,
         opclasses,
         options,
-        predicate: ci.predicate.as_ref().map(|p| p.to_string()),
+        predicate,
         unique: ci.unique,
+        key_types,
     };
     // A vector index covers the rows there are now: seal the growing segment so that they are in
     // segments, then build each segment's index before the command returns, as pgvector does.
@@ -778,6 +798,72 @@ async fn create_index(s: &mut Session, ci: &sqlparser::ast::CreateIndex) -> Resu
         }
     }
     Ok(Output::Command("CREATE INDEX".into()))
+}
+
+/// PostgreSQL's FigureIndexColname: a column's name, a function call's name, and through a cast
+/// the name of what is cast; `None` for anything else (the index is then named after `expr`).
+fn index_column_name(e: &sqlparser::ast::Expr) -> Option<String> {
+    use sqlparser::ast::{Expr, FunctionArg, FunctionArgExpr, FunctionArguments};
+    match e {
+        Expr::Identifier(i) => Some(ident(i)),
+        Expr::CompoundIdentifier(parts) => parts.last().map(ident),
+        Expr::Nested(inner) | Expr::Cast { expr: inner, .. } => index_column_name(inner),
+        Expr::Function(f) => {
+            let name = f.name.0.last().and_then(|p| p.as_ident()).map(ident)?;
+            if name == crate::sql::parse::CAST_FN {
+                let FunctionArguments::List(list) = &f.args else {
+                    return None;
+                };
+                match list.args.first() {
+                    Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(arg))) => {
+                        index_column_name(arg)
+                    }
+                    _ => None,
+                }
+            } else {
+                Some(name)
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Whether an index expression is a cast (to a type with a modifier the index can use).
+fn is_cast_expression(e: &sqlparser::ast::Expr) -> bool {
+    use sqlparser::ast::Expr;
+    match e {
+        Expr::Nested(inner) => is_cast_expression(inner),
+        Expr::Cast { .. } => true,
+        Expr::Function(f) => f.name.to_string() == crate::sql::parse::CAST_FN,
+        _ => false,
+    }
+}
+
+/// The SQL type of an index expression or predicate over `def`'s columns, checked as PostgreSQL
+/// checks them: columns must exist (42703), functions must not be volatile (42P17).
+fn index_expression_type(
+    storage: &crate::storage::Storage,
+    def: &TableDef,
+    sql: &str,
+    what: &str,
+) -> Result<SqlType> {
+    let schema = def.arrow_schema();
+    let expr = storage.indexes.compile(sql, &schema)?;
+    let mut volatile = false;
+    use datafusion::common::tree_node::TreeNode;
+    let _ = expr.apply(|e| {
+        if let Some(f) = e.downcast_ref::<datafusion::physical_expr::ScalarFunctionExpr>() {
+            volatile |=
+                f.fun().signature().volatility == datafusion::logical_expr::Volatility::Volatile;
+        }
+        Ok(datafusion::common::tree_node::TreeNodeRecursion::Continue)
+    });
+    if volatile {
+        return Err(QuiverError::InvalidObjectDefinition(format!(
+            "functions in index {what} must be marked IMMUTABLE"
+        )));
+    }
+    Ok(SqlType::of_field(expr.return_field(&schema)?.as_ref()))
 }
 
 /// `could not create unique index` (23505) when the table's live rows repeat the new index's key.

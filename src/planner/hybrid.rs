@@ -537,7 +537,8 @@ impl HybridTable {
                         .indexes
                         .iter()
                         .filter_map(|i| vector_spec(i, &self.def))
-                        .filter(|s| s.column == spec.column)
+                        // Partial indexes hold only some rows; a leg searches them all.
+                        .filter(|s| s.column() == Some(spec.column) && s.predicate.is_none())
                         .collect();
                     // Without a metric: the index's, else cosine (what text embeddings use).
                     let metric = metric
@@ -566,8 +567,12 @@ impl HybridTable {
                             Arc::new(datafusion::physical_expr::expressions::Literal::new(value));
                         leg.ann = Some(AnnQuery {
                             spec: ix,
+                            key: Arc::new(datafusion::physical_expr::expressions::Column::new(
+                                &col_name,
+                                spec.column,
+                            )),
                             query: lit,
-                            column_type: col_ty.clone(),
+                            key_type: col_ty.clone(),
                             k,
                             params: search_params(&settings, k, kind, filter.is_some()),
                             filter: filter.clone(),

@@ -11,6 +11,7 @@ pub mod ddl;
 pub mod dml;
 pub mod explain;
 pub mod hybrid;
+pub mod index_expr;
 pub mod names;
 pub mod operators;
 pub mod pg_catalog;

@@ -18,6 +18,7 @@ use datafusion::error::Result as DfResult;
 use parking_lot::Mutex;
 
 use crate::planner::settings::Settings;
+use crate::sql::deparse::{self, quote_ident};
 use crate::sql::functions::catalog::pg_types;
 use crate::storage::Storage;
 
@@ -66,20 +67,6 @@ struct IndexRow {
     def: String,
 }
 
-fn quote_ident(s: &str) -> String {
-    let plain = s
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if plain {
-        s.to_string()
-    } else {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    }
-}
-
 fn index_rows(tables: &[Arc<crate::storage::catalog::TableDef>]) -> Vec<IndexRow> {
     let mut out = Vec::new();
     for t in tables {
@@ -118,7 +105,7 @@ fn index_rows(tables: &[Arc<crate::storage::catalog::TableDef>]) -> Vec<IndexRow
                     let c = if t.column_index(c).is_some() {
                         quote_ident(c)
                     } else {
-                        format!("({c})")
+                        deparse::index_key(c)
                     };
                     match oc {
                         Some(oc) => format!("{c} {oc}"),
@@ -150,7 +137,7 @@ fn index_rows(tables: &[Arc<crate::storage::catalog::TableDef>]) -> Vec<IndexRow
                 def.push_str(&format!(" WITH ({})", opts.join(", ")));
             }
             if let Some(p) = &i.predicate {
-                def.push_str(&format!(" WHERE ({p})"));
+                def.push_str(&format!(" WHERE {}", deparse::predicate(p)));
             }
             out.push(IndexRow {
                 oid: TABLE_OID_BASE + i.id as u32,

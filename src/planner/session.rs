@@ -860,15 +860,9 @@ fn limit_hints(stmt: &Statement) -> HashMap<usize, SqlType> {
     v.0
 }
 
-fn build_state(
-    engine: &Arc<Engine>,
-    txn: &SharedTxn,
-    settings: &Arc<Mutex<Settings>>,
-    session_udfs: &[Arc<ScalarUDF>],
-    with_row_id: bool,
-    temp_tables: Arc<Mutex<HashMap<String, Arc<dyn datafusion::catalog::TableProvider>>>>,
-    params: &ParamSlot,
-) -> Result<SessionState> {
+/// The DataFusion configuration every quiver planner uses: PostgreSQL's dialect and
+/// identifier folding, UTC, order-preserving scans.
+pub(crate) fn base_config() -> SessionConfig {
     let mut config = SessionConfig::new()
         .with_default_catalog_and_schema("postgres", "public")
         .with_information_schema(true)
@@ -887,6 +881,19 @@ fn build_state(
         .optimizer
         .enable_round_robin_repartition = false;
 
+    config
+}
+
+fn build_state(
+    engine: &Arc<Engine>,
+    txn: &SharedTxn,
+    settings: &Arc<Mutex<Settings>>,
+    session_udfs: &[Arc<ScalarUDF>],
+    with_row_id: bool,
+    temp_tables: Arc<Mutex<HashMap<String, Arc<dyn datafusion::catalog::TableProvider>>>>,
+    params: &ParamSlot,
+) -> Result<SessionState> {
+    let config = base_config();
     let pg = Arc::new(PgCatalog::new(engine.storage.clone(), settings.clone()));
     let public = Arc::new(
         QuiverSchema::new(engine.storage.clone(), "public", txn.clone(), with_row_id)

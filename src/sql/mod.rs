@@ -2,6 +2,7 @@
 //! values and parameters, error translation, and the SQL functions. It never touches storage.
 
 pub mod cast;
+pub mod deparse;
 pub mod errors;
 pub mod format;
 pub mod functions;

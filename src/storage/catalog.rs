@@ -64,6 +64,11 @@ pub struct IndexDef {
     pub predicate: Option<String>,
     #[serde(default)]
     pub unique: bool,
+    /// SQL types of the expression keys of a vector index, by key position (`None` for a
+    /// column; empty when every key is a column): what the index's vectors are (`halfvec(3)`
+    /// for `embedding::halfvec(3)`), recorded at CREATE INDEX.
+    #[serde(default)]
+    pub key_types: Vec<Option<SqlType>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

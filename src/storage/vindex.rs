@@ -12,34 +12,67 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
 use std::sync::mpsc;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
-use arrow::array::{Array, ArrayRef, FixedSizeListArray, Float16Array, Float32Array, ListArray};
+use arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, FixedSizeListArray, Float16Array, Float32Array,
+    ListArray, RecordBatch,
+};
 use arrow::datatypes::{DataType, SchemaRef};
+use datafusion::physical_expr::expressions::Column;
+use datafusion::physical_expr::PhysicalExpr;
 use parking_lot::Mutex;
 
 use crate::error::{QuiverError, Result};
-use crate::index::{self, BuildParams, IndexError, IndexKind, Metric, VectorIndex, VectorSet};
+use crate::index::{
+    self, BitSet, BuildParams, IndexError, IndexKind, Metric, VectorIndex, VectorSet, Vectors,
+};
 use crate::storage::catalog::{IndexDef, TableDef};
 use crate::storage::segment::SegmentRef;
 use crate::types::SqlType;
+
+/// What an index orders by: a column of the table, or an expression over its columns (SQL text
+/// as the catalog keeps it, such as `__quiver_cast(embedding, 'halfvec(3)')`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum IndexKey {
+    Column(usize),
+    Expr(String),
+}
 
 /// A vector index definition as the index layer and the ANN operator use it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VectorIndexSpec {
     pub index_id: u64,
     pub name: String,
-    /// Position of the indexed column among the table's columns.
-    pub column: usize,
+    pub key: IndexKey,
+    /// SQL type of the indexed values: `vector(n)`, `halfvec(n)` or `bit(n)`.
+    pub key_type: SqlType,
+    /// Dimensions (bits for `bit(n)`).
     pub dim: usize,
     pub metric: Metric,
     pub params: BuildParams,
+    /// A partial index's `WHERE` clause (SQL text over the table's columns): only rows where it
+    /// holds are in the index, and only queries whose filter implies it use the index.
+    pub predicate: Option<String>,
 }
 
 impl VectorIndexSpec {
     pub fn kind(&self) -> IndexKind {
         self.params.kind()
+    }
+
+    /// The indexed column, for a plain column index.
+    pub fn column(&self) -> Option<usize> {
+        match self.key {
+            IndexKey::Column(c) => Some(c),
+            IndexKey::Expr(_) => None,
+        }
+    }
+
+    /// Whether the index holds bit vectors (Hamming / Jaccard).
+    pub fn is_bits(&self) -> bool {
+        matches!(self.key_type, SqlType::Bit(_))
     }
 }
 
@@ -57,25 +90,33 @@ pub fn opclass_metric(opclass: &str) -> Option<Metric> {
     Some(metric)
 }
 
-/// The ANN structure behind an index definition, when there is one: hnsw and ivfflat indexes on
-/// one plain `vector(n)` or `halfvec(n)` column with an l2/ip/cosine/l1 operator class.
+/// The ANN structure behind an index definition, when there is one: an hnsw or ivfflat index on
+/// one `vector(n)` or `halfvec(n)` value (a column or an expression such as
+/// `subvector(embedding, 1, 3)::vector(3)`) with an l2/ip/cosine/l1 operator class, or an hnsw
+/// index on one `bit(n)` value (`binary_quantize(embedding)::bit(n)`) with a Hamming or Jaccard
+/// operator class; partial or not.
 ///
-/// Everything else (expression and partial indexes, sparsevec and bit columns) is recorded and
+/// Everything else (sparsevec values, ivfflat over bits, multicolumn indexes) is recorded and
 /// shown in the catalog, and queries over it are answered by exact search.
 pub fn vector_spec(idx: &IndexDef, table: &TableDef) -> Option<VectorIndexSpec> {
     let kind = IndexKind::from_method(&idx.method)?;
-    if idx.columns.len() != 1 || idx.predicate.is_some() || idx.id == 0 {
+    if idx.columns.len() != 1 || idx.id == 0 {
         return None;
     }
-    let column = table.column_index(&idx.columns[0])?;
-    let dim = match &table.columns[column].ty {
-        SqlType::Vector(Some(d)) | SqlType::Halfvec(Some(d)) => *d as usize,
-        _ => return None,
+    let (key, key_type) = match table.column_index(&idx.columns[0]) {
+        Some(c) => (IndexKey::Column(c), table.columns[c].ty.clone()),
+        None => (
+            IndexKey::Expr(idx.columns[0].clone()),
+            idx.key_types.first().cloned().flatten()?,
+        ),
     };
     let metric = opclass_metric(idx.opclasses.first()?.as_deref()?)?;
-    if matches!(metric, Metric::Hamming | Metric::Jaccard) {
-        return None;
-    }
+    let binary = matches!(metric, Metric::Hamming | Metric::Jaccard);
+    let dim = match &key_type {
+        SqlType::Vector(Some(d)) | SqlType::Halfvec(Some(d)) if !binary => *d as usize,
+        SqlType::Bit(Some(d)) if binary && kind == IndexKind::Hnsw => *d as usize,
+        _ => return None,
+    };
     let opt = |name: &str, default: usize| {
         idx.options
             .iter()
@@ -95,11 +136,31 @@ pub fn vector_spec(idx: &IndexDef, table: &TableDef) -> Option<VectorIndexSpec> 
     Some(VectorIndexSpec {
         index_id: idx.id,
         name: idx.name.clone(),
-        column,
+        key,
+        key_type,
         dim,
         metric,
         params,
+        predicate: idx.predicate.clone(),
     })
+}
+
+/// Compiles SQL expression text over a table's columns into an executable expression: index
+/// keys and partial-index predicates, evaluated by background builds that have no session. The
+/// engine installs the SQL planner's implementation (see `planner::index_expr`).
+pub trait ExprCompiler: Send + Sync {
+    fn compile(&self, sql: &str, schema: &SchemaRef) -> Result<Arc<dyn PhysicalExpr>>;
+}
+
+/// Evaluates `expr` over each batch.
+pub fn evaluate_each(
+    expr: &Arc<dyn PhysicalExpr>,
+    batches: &[RecordBatch],
+) -> Result<Vec<ArrayRef>> {
+    batches
+        .iter()
+        .map(|b| Ok(expr.evaluate(b)?.into_array(b.num_rows())?))
+        .collect()
 }
 
 /// The vectors of one column of a segment's batches, as f32 rows (halfvec widened).
@@ -126,6 +187,51 @@ pub fn column_vectors(batches: &[ArrayRef], dim: usize) -> Result<VectorSet> {
         }
     }
     Ok(VectorSet { dim, data, present })
+}
+
+/// The `bit(dim)` values of a segment's batches (text of `0`s and `1`s), packed.
+pub fn bit_vectors(batches: &[ArrayRef], dim: usize) -> Result<BitSet> {
+    let rows: usize = batches.iter().map(|a| a.len()).sum();
+    let bytes = dim.div_ceil(8);
+    let mut data = vec![0u8; rows * bytes];
+    let mut present = Vec::with_capacity(rows);
+    let mut row = 0usize;
+    for array in batches {
+        let text = arrow::compute::cast(array, &DataType::Utf8)?;
+        let text = text.as_string::<i32>();
+        for i in 0..text.len() {
+            if text.is_null(i) {
+                present.push(false);
+            } else {
+                let out = &mut data[row * bytes..(row + 1) * bytes];
+                if pack_bits(text.value(i), out) != Some(dim) {
+                    return Err(QuiverError::DataException(format!(
+                        "expected {dim} bits, not {}",
+                        text.value(i).len()
+                    )));
+                }
+                present.push(true);
+            }
+            row += 1;
+        }
+    }
+    Ok(BitSet { dim, data, present })
+}
+
+/// Packs a bit string (`'0'`/`'1'` characters) into `out`, most significant bit first: the number
+/// of bits, or `None` if the text is not a bit string or does not fit.
+pub fn pack_bits(text: &str, out: &mut [u8]) -> Option<usize> {
+    if text.len() > out.len() * 8 {
+        return None;
+    }
+    for (j, c) in text.bytes().enumerate() {
+        match c {
+            b'1' => out[j / 8] |= 0x80 >> (j % 8),
+            b'0' => {}
+            _ => return None,
+        }
+    }
+    Some(text.len())
 }
 
 fn push_row(array: &ArrayRef, i: usize, out: &mut Vec<f32>) -> Result<()> {
@@ -183,6 +289,10 @@ pub struct IndexStore {
     dropped: Mutex<HashSet<u64>>,
     jobs: Mutex<Option<mpsc::Sender<Job>>>,
     progress: Mutex<Vec<Arc<BuildProgress>>>,
+    compiler: OnceLock<Arc<dyn ExprCompiler>>,
+    /// Compiled index expressions by (SQL text, schema width): a table's columns only ever get
+    /// appended, so an expression compiled once stays valid.
+    compiled: Mutex<HashMap<(String, usize), Arc<dyn PhysicalExpr>>>,
 }
 
 impl std::fmt::Debug for IndexStore {
@@ -310,12 +420,36 @@ impl IndexStore {
         progress: index::Progress<'_>,
     ) -> Result<Arc<dyn VectorIndex>> {
         let batches = seg.batches(schema)?;
-        let columns: Vec<ArrayRef> = batches
-            .iter()
-            .map(|b| b.column(spec.column).clone())
-            .collect();
-        let vectors = column_vectors(&columns, spec.dim)?;
-        drop(columns);
+        let keys = evaluate_each(&self.key_expr(spec, schema)?, &batches)?;
+        let mut vectors: Vectors = if spec.is_bits() {
+            bit_vectors(&keys, spec.dim)?.into()
+        } else {
+            column_vectors(&keys, spec.dim)?.into()
+        };
+        drop(keys);
+        // A partial index holds the rows its predicate accepts.
+        if let Some(pred) = self.predicate_expr(spec, schema)? {
+            let present = match &mut vectors {
+                Vectors::Float(v) => &mut v.present,
+                Vectors::Bits(v) => &mut v.present,
+            };
+            let mut row = 0usize;
+            for value in evaluate_each(&pred, &batches)? {
+                let accepted = value
+                    .as_any()
+                    .downcast_ref::<BooleanArray>()
+                    .ok_or_else(|| {
+                        QuiverError::Internal("index predicate is not boolean".into())
+                    })?;
+                for i in 0..accepted.len() {
+                    if !(accepted.is_valid(i) && accepted.value(i)) {
+                        present[row] = false;
+                    }
+                    row += 1;
+                }
+            }
+        }
+        drop(batches);
         let ix = index::build(spec.params, spec.metric, vectors, build_threads(), progress)
             .map_err(index_error)?;
         let path = index_path(seg, spec);
@@ -333,6 +467,50 @@ impl IndexStore {
             .lock()
             .insert((table_id, seg.meta.id, spec.index_id), ix.clone());
         Ok(ix)
+    }
+
+    /// Installs the expression compiler (once, at engine start).
+    pub fn set_compiler(&self, compiler: Arc<dyn ExprCompiler>) {
+        let _ = self.compiler.set(compiler);
+    }
+
+    /// `sql` compiled over `schema` (cached).
+    pub fn compile(&self, sql: &str, schema: &SchemaRef) -> Result<Arc<dyn PhysicalExpr>> {
+        let key = (sql.to_string(), schema.fields().len());
+        if let Some(e) = self.compiled.lock().get(&key) {
+            return Ok(e.clone());
+        }
+        let compiler = self.compiler.get().ok_or_else(|| {
+            QuiverError::Internal("no expression compiler for index expressions".into())
+        })?;
+        let e = compiler.compile(sql, schema)?;
+        self.compiled.lock().insert(key, e.clone());
+        Ok(e)
+    }
+
+    /// The expression computing an index's key from a row of `schema` (the table's columns
+    /// first, as in every batch a scan or segment yields).
+    pub fn key_expr(
+        &self,
+        spec: &VectorIndexSpec,
+        schema: &SchemaRef,
+    ) -> Result<Arc<dyn PhysicalExpr>> {
+        match &spec.key {
+            IndexKey::Column(c) => Ok(Arc::new(Column::new(schema.field(*c).name(), *c))),
+            IndexKey::Expr(sql) => self.compile(sql, schema),
+        }
+    }
+
+    /// A partial index's predicate over `schema`.
+    pub fn predicate_expr(
+        &self,
+        spec: &VectorIndexSpec,
+        schema: &SchemaRef,
+    ) -> Result<Option<Arc<dyn PhysicalExpr>>> {
+        spec.predicate
+            .as_deref()
+            .map(|p| self.compile(p, schema))
+            .transpose()
     }
 
     /// Marks keys as being built by a foreground command so that queries do not queue them.

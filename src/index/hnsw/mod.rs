@@ -44,9 +44,9 @@ use half::slice::HalfFloatSliceExt;
 use self::build::{draw_level, upper_offsets, Builder, ABSENT, MAX_LEVEL};
 use self::rows::Rows;
 use self::search::{greedy, search_layer, Cand, Graph, Scratch};
-use self::space::Space;
+use self::space::{Elem, Space};
 use super::{
-    IndexError, IndexKind, Metric, Neighbor, Progress, RowMask, SearchParams, SearchStats,
+    BitSet, IndexError, IndexKind, Metric, Neighbor, Progress, RowMask, SearchParams, SearchStats,
     VectorIndex, VectorSet,
 };
 
@@ -93,7 +93,23 @@ pub struct HnswIndex {
     upper_off: Vec<usize>,
     layer0: Vec<u32>,
     upper: Vec<u32>,
-    vectors: Rows<f32>,
+    vectors: Stored,
+}
+
+/// The vectors a graph compares: floats, or packed bits for the binary spaces (`dim` bits in
+/// `dim.div_ceil(8)` bytes per row).
+enum Stored {
+    F32(Rows<f32>),
+    Bits(Rows<u8>),
+}
+
+impl Stored {
+    fn memory_bytes(&self) -> usize {
+        match self {
+            Stored::F32(r) => r.memory_bytes(),
+            Stored::Bits(r) => r.memory_bytes(),
+        }
+    }
 }
 
 impl std::fmt::Debug for HnswIndex {
@@ -115,22 +131,28 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
-impl Graph for HnswIndex {
-    type Elem = f32;
+/// The frozen graph with its vectors of one element type, as the walks see it.
+struct Frozen<'a, E> {
+    ix: &'a HnswIndex,
+    rows: &'a Rows<E>,
+}
+
+impl<E: Elem> Graph for Frozen<'_, E> {
+    type Elem = E;
 
     #[inline(always)]
     fn space(&self) -> Space {
-        self.space
+        self.ix.space
     }
 
     #[inline(always)]
-    fn vector(&self, id: u32) -> &[f32] {
-        self.vectors.get(id)
+    fn vector(&self, id: u32) -> &[E] {
+        self.rows.get(id)
     }
 
     #[inline(always)]
     fn for_each_link(&self, id: u32, level: usize, mut f: impl FnMut(u32)) {
-        let list = self.list(id, level);
+        let list = self.ix.list(id, level);
         if let Some((&count, rest)) = list.split_first() {
             let n = (count as usize).min(rest.len());
             for &nb in &rest[..n] {
@@ -141,12 +163,12 @@ impl Graph for HnswIndex {
 
     #[inline(always)]
     fn prefetch(&self, id: u32, lines: usize) {
-        self.vectors.prefetch(id, lines);
+        self.rows.prefetch(id, lines);
     }
 
     #[inline(always)]
     fn prefetch_links(&self, id: u32, level: usize) {
-        let list = self.list(id, level);
+        let list = self.ix.list(id, level);
         search::prefetch_bytes(list.as_ptr() as *const u8, std::mem::size_of_val(list));
     }
 }
@@ -219,6 +241,95 @@ fn half_scale(space: Space, rows: &Rows<f32>, order: &[u32], dim: usize) -> Opti
     Some((2f32).powi(8 - max_abs.log2().floor() as i32))
 }
 
+/// The layout of a graph before its links: each row's level (drawn up front), the rows to insert
+/// and where each row's upper-layer blocks start.
+struct Shape {
+    m: usize,
+    ef_construction: usize,
+    levels: Vec<u8>,
+    order: Vec<u32>,
+    upper_off: Vec<usize>,
+    upper_len: usize,
+}
+
+/// (entry point, layer 0, upper layers) of a linked graph.
+type Links = (Option<(u32, usize)>, Vec<u32>, Vec<u32>);
+
+impl Shape {
+    fn new(present: &[bool], cfg: HnswConfig) -> Result<Shape, IndexError> {
+        if cfg.m < 2 || cfg.m > MAX_M {
+            return Err(IndexError::Invalid(format!(
+                "hnsw m must be between 2 and {MAX_M}, not {}",
+                cfg.m
+            )));
+        }
+        if present.len() >= NO_ENTRY as usize {
+            return Err(IndexError::Invalid(format!(
+                "too many rows for one index ({})",
+                present.len()
+            )));
+        }
+        let ml = 1.0 / (cfg.m as f64).ln();
+        let levels: Vec<u8> = present
+            .iter()
+            .enumerate()
+            .map(|(i, &p)| if p { draw_level(i, ml) } else { ABSENT })
+            .collect();
+        let order: Vec<u32> = (0..present.len() as u32)
+            .filter(|&i| present[i as usize])
+            .collect();
+        let (upper_off, upper_len) = upper_offsets(&levels, cfg.m)
+            .ok_or_else(|| IndexError::Invalid("index too large".into()))?;
+        Ok(Shape {
+            m: cfg.m,
+            // The search list must be able to hold the m neighbours it selects from.
+            ef_construction: cfg.ef_construction.max(cfg.m),
+            levels,
+            order,
+            upper_off,
+            upper_len,
+        })
+    }
+
+    /// Inserts every row into the graph, walking `rows`.
+    fn link<E: Elem>(
+        &self,
+        space: Space,
+        rows: &Rows<E>,
+        threads: usize,
+        progress: Progress<'_>,
+    ) -> Result<Links, IndexError> {
+        let b = Builder::new(
+            space,
+            self.m,
+            self.ef_construction,
+            rows,
+            &self.levels,
+            &self.upper_off,
+            self.upper_len,
+        );
+        b.run(&self.order, threads, progress)?;
+        Ok(b.finish())
+    }
+
+    fn into_index(self, space: Space, dim: usize, links: Links, vectors: Stored) -> HnswIndex {
+        let (entry, layer0, upper) = links;
+        HnswIndex {
+            space,
+            dim,
+            m: self.m,
+            ef_construction: self.ef_construction,
+            count: self.order.len(),
+            entry,
+            levels: self.levels,
+            upper_off: self.upper_off,
+            layer0,
+            upper,
+            vectors,
+        }
+    }
+}
+
 impl HnswIndex {
     /// Builds the graph over the rows of `vectors` that have one, with `threads` workers.
     pub fn build(
@@ -240,12 +351,6 @@ impl HnswIndex {
         half: HalfBuild,
     ) -> Result<HnswIndex, IndexError> {
         let space = Space::new(metric)?;
-        if cfg.m < 2 || cfg.m > MAX_M {
-            return Err(IndexError::Invalid(format!(
-                "hnsw m must be between 2 and {MAX_M}, not {}",
-                cfg.m
-            )));
-        }
         let VectorSet {
             dim,
             mut data,
@@ -258,36 +363,20 @@ impl HnswIndex {
                 data.len()
             )));
         }
-        if n >= NO_ENTRY as usize {
-            return Err(IndexError::Invalid(format!(
-                "too many rows for one index ({n})"
-            )));
-        }
+        let shape = Shape::new(&present, cfg)?;
         space.prepare_rows(&mut data, dim);
         // Into the index's own random-access layout (the caller's buffer is freed right away).
         let vectors = Rows::from_slice(&data, dim);
         drop(data);
-        let ml = 1.0 / (cfg.m as f64).ln();
-        let levels: Vec<u8> = present
-            .iter()
-            .enumerate()
-            .map(|(i, &p)| if p { draw_level(i, ml) } else { ABSENT })
-            .collect();
-        let order: Vec<u32> = (0..n as u32).filter(|&i| present[i as usize]).collect();
-        let (upper_off, upper_len) = upper_offsets(&levels, cfg.m)
-            .ok_or_else(|| IndexError::Invalid("index too large".into()))?;
-        // The search list must be able to hold the m neighbours it selects from.
-        let ef_construction = cfg.ef_construction.max(cfg.m);
-
         // Construction is bound by memory bandwidth (every distance is a random read of a whole
         // vector), so large builds walk a half-precision copy: half the bytes per distance, for
         // distances within ~1e-4 relative of the f32 ones — the graph comes out as good (same
         // recall), ~25% faster. Searches always use the f32 vectors.
         let scale = match half {
-            HalfBuild::Auto if order.len() < HALF_MIN_ROWS => None,
-            _ => half_scale(space, &vectors, &order, dim),
+            HalfBuild::Auto if shape.order.len() < HALF_MIN_ROWS => None,
+            _ => half_scale(space, &vectors, &shape.order, dim),
         };
-        let (entry, layer0, upper) = if let Some(scale) = scale {
+        let links = if let Some(scale) = scale {
             let f32s = vectors.as_slice();
             let halves = Rows::fill(f32s.len(), dim, |buf| {
                 // Chunked so that the slice conversion (F16C where available) does the work.
@@ -301,43 +390,36 @@ impl HnswIndex {
                     buf.extend_from_slice(&out[..c.len()]);
                 }
             });
-            let b = Builder::new(
-                space,
-                cfg.m,
-                ef_construction,
-                &halves,
-                &levels,
-                &upper_off,
-                upper_len,
-            );
-            b.run(&order, threads, progress)?;
-            b.finish()
+            shape.link(space, &halves, threads, progress)?
         } else {
-            let b = Builder::new(
-                space,
-                cfg.m,
-                ef_construction,
-                &vectors,
-                &levels,
-                &upper_off,
-                upper_len,
-            );
-            b.run(&order, threads, progress)?;
-            b.finish()
+            shape.link(space, &vectors, threads, progress)?
         };
-        Ok(HnswIndex {
-            space,
-            dim,
-            m: cfg.m,
-            ef_construction,
-            count: order.len(),
-            entry,
-            levels,
-            upper_off,
-            layer0,
-            upper,
-            vectors,
-        })
+        Ok(shape.into_index(space, dim, links, Stored::F32(vectors)))
+    }
+
+    /// Builds the graph over the bit vectors of `vectors` (Hamming or Jaccard).
+    pub fn build_bits(
+        metric: Metric,
+        vectors: BitSet,
+        cfg: HnswConfig,
+        threads: usize,
+        progress: Progress<'_>,
+    ) -> Result<HnswIndex, IndexError> {
+        let space = Space::new_binary(metric)?;
+        let BitSet { dim, data, present } = vectors;
+        let shape = Shape::new(&present, cfg)?;
+        let bytes = dim.div_ceil(8);
+        if bytes.checked_mul(present.len()) != Some(data.len()) {
+            return Err(IndexError::Invalid(format!(
+                "bit vector set holds {} bytes, expected {} rows of {dim} bits",
+                data.len(),
+                present.len()
+            )));
+        }
+        let rows = Rows::from_slice(&data, bytes);
+        drop(data);
+        let links = shape.link(space, &rows, threads, progress)?;
+        Ok(shape.into_index(space, dim, links, Stored::Bits(rows)))
     }
 
     /// The `[count, neighbours...]` block of `id` at `level` (empty if it has none).
@@ -359,6 +441,55 @@ impl HnswIndex {
         }
     }
 
+    /// Alg. 5: greedy descent to layer 1, then a layer-0 search with `ef = max(ef_search, k)`,
+    /// over `rows` (the index's vectors) with a prepared query.
+    fn walk<E: Elem>(
+        &self,
+        rows: &Rows<E>,
+        q: &[E],
+        params: &SearchParams,
+        filter: Option<&RowMask>,
+        stats: &mut SearchStats,
+    ) -> Vec<Neighbor> {
+        let Some((ep, top)) = self.entry else {
+            return Vec::new();
+        };
+        if params.k == 0 || filter.is_some_and(|f| f.count() == 0) {
+            return Vec::new();
+        }
+        let g = Frozen { ix: self, rows };
+        let ef = params.ef_search.max(params.k);
+        let mut cur = Cand {
+            dist: E::dist(self.space, q, g.vector(ep)),
+            id: ep,
+        };
+        stats.visited += 1;
+        stats.distance_computations += 1;
+        for l in (1..=top).rev() {
+            cur = greedy(&g, q, cur, l, stats);
+        }
+        let run = |s: &mut Scratch, stats: &mut SearchStats| {
+            s.visited.reset(self.levels.len());
+            s.visited.insert(cur.id);
+            search_layer(&g, q, &[cur], ef, 0, filter, s, stats);
+            let mut out: Vec<Cand> = s.w.drain().collect();
+            out.sort_unstable();
+            out.truncate(params.k);
+            out.into_iter()
+                .map(|c| Neighbor {
+                    pos: c.id,
+                    dist: c.dist,
+                })
+                .collect::<Vec<_>>()
+        };
+        // Reentrancy cannot happen (the walk calls no user code), but fall back to fresh scratch
+        // rather than panic if it ever did.
+        SCRATCH.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut s) => run(&mut s, stats),
+            Err(_) => run(&mut Scratch::default(), stats),
+        })
+    }
+
     /// Reads an index written by [`VectorIndex::write_to`], validating every field and link.
     pub fn load(bytes: &[u8]) -> Result<HnswIndex, IndexError> {
         let mut r = codec::Reader::open(bytes, MAGIC, VERSION, "hnsw")?;
@@ -378,11 +509,17 @@ impl HnswIndex {
         let upper_len = usize::try_from(r.u64()?).map_err(|_| r.error("upper layer too long"))?;
         // Everything left must be exactly the arrays the header describes (checked before any
         // allocation so that a bad header cannot ask for a huge one).
+        // Float vectors are 4 bytes a component; bit vectors are packed, whole bytes per row.
+        let vector_bytes = if space.is_binary() {
+            n.checked_mul(dim.div_ceil(8))
+        } else {
+            n.checked_mul(dim).and_then(|v| v.checked_mul(4))
+        };
         let want = n
             .checked_mul(2 * m + 1)
             .and_then(|l0| l0.checked_add(upper_len))
-            .and_then(|w| w.checked_add(n.checked_mul(dim)?))
             .and_then(|w| w.checked_mul(4))
+            .and_then(|w| w.checked_add(vector_bytes?))
             .and_then(|w| w.checked_add(n));
         if want != Some(r.remaining()) {
             return Err(r.error(format!(
@@ -393,7 +530,16 @@ impl HnswIndex {
         let levels = r.u8s(n, "levels")?;
         let layer0 = r.u32s(n * (2 * m + 1), "layer 0")?;
         let upper = r.u32s(upper_len, "upper layers")?;
-        let vectors = Rows::from_iter(n * dim, dim, r.f32s_iter(n * dim, "vectors")?);
+        let vectors = if space.is_binary() {
+            let bytes = dim.div_ceil(8);
+            Stored::Bits(Rows::from_slice(&r.u8s(n * bytes, "vectors")?, bytes))
+        } else {
+            Stored::F32(Rows::from_iter(
+                n * dim,
+                dim,
+                r.f32s_iter(n * dim, "vectors")?,
+            ))
+        };
         r.end()?;
 
         // Structure: levels, entry point, offsets.
@@ -495,7 +641,6 @@ impl VectorIndex for HnswIndex {
         self.count
     }
 
-    /// Alg. 5: greedy descent to layer 1, then a layer-0 search with `ef = max(ef_search, k)`.
     fn search(
         &self,
         query: &[f32],
@@ -503,6 +648,11 @@ impl VectorIndex for HnswIndex {
         filter: Option<&RowMask>,
         stats: &mut SearchStats,
     ) -> Result<Vec<Neighbor>, IndexError> {
+        let Stored::F32(rows) = &self.vectors else {
+            return Err(IndexError::Invalid(
+                "a bit vector index is searched with a bit vector".into(),
+            ));
+        };
         if query.len() != self.dim {
             return Err(IndexError::Invalid(format!(
                 "expected {} dimensions, not {}",
@@ -510,44 +660,30 @@ impl VectorIndex for HnswIndex {
                 query.len()
             )));
         }
-        let Some((ep, top)) = self.entry else {
-            return Ok(Vec::new());
-        };
-        if params.k == 0 || filter.is_some_and(|f| f.count() == 0) {
-            return Ok(Vec::new());
-        }
         let q = self.space.prepare_query(query);
-        let q = &*q;
-        let ef = params.ef_search.max(params.k);
-        let mut cur = Cand {
-            dist: self.space.dist(q, self.vector(ep)),
-            id: ep,
+        Ok(self.walk(rows, &q, params, filter, stats))
+    }
+
+    fn search_bits(
+        &self,
+        query: &[u8],
+        bits: usize,
+        params: &SearchParams,
+        filter: Option<&RowMask>,
+        stats: &mut SearchStats,
+    ) -> Result<Vec<Neighbor>, IndexError> {
+        let Stored::Bits(rows) = &self.vectors else {
+            return Err(IndexError::Invalid(
+                "a float vector index is searched with a float vector".into(),
+            ));
         };
-        stats.visited += 1;
-        stats.distance_computations += 1;
-        for l in (1..=top).rev() {
-            cur = greedy(self, q, cur, l, stats);
+        if bits != self.dim || query.len() != bits.div_ceil(8) {
+            return Err(IndexError::Invalid(format!(
+                "expected {} bits, not {bits}",
+                self.dim
+            )));
         }
-        let run = |s: &mut Scratch, stats: &mut SearchStats| {
-            s.visited.reset(self.levels.len());
-            s.visited.insert(cur.id);
-            search_layer(self, q, &[cur], ef, 0, filter, s, stats);
-            let mut out: Vec<Cand> = s.w.drain().collect();
-            out.sort_unstable();
-            out.truncate(params.k);
-            out.into_iter()
-                .map(|c| Neighbor {
-                    pos: c.id,
-                    dist: c.dist,
-                })
-                .collect::<Vec<_>>()
-        };
-        // Reentrancy cannot happen (the walk calls no user code), but fall back to fresh scratch
-        // rather than panic if it ever did.
-        Ok(SCRATCH.with(|cell| match cell.try_borrow_mut() {
-            Ok(mut s) => run(&mut s, stats),
-            Err(_) => run(&mut Scratch::default(), stats),
-        }))
+        Ok(self.walk(rows, query, params, filter, stats))
     }
 
     fn memory_bytes(&self) -> usize {
@@ -574,7 +710,10 @@ impl VectorIndex for HnswIndex {
         w.u8s(&self.levels)?;
         w.u32s(&self.layer0)?;
         w.u32s(&self.upper)?;
-        w.f32s(self.vectors.as_slice())?;
+        match &self.vectors {
+            Stored::F32(rows) => w.f32s(rows.as_slice())?,
+            Stored::Bits(rows) => w.u8s(rows.as_slice())?,
+        }
         w.finish()
     }
 }
@@ -959,6 +1098,88 @@ pub(crate) mod tests {
             None,
         );
         assert!(r >= 0.95, "offset data: recall {r}");
+    }
+
+    /// Sign bits of clustered float data (binary quantization), packed MSB first.
+    fn quantized(vs: &VectorSet) -> BitSet {
+        let bytes = vs.dim.div_ceil(8);
+        let mut data = vec![0u8; vs.len() * bytes];
+        for i in 0..vs.len() {
+            for (j, &x) in vs.row(i).iter().enumerate() {
+                if x > 0.0 {
+                    data[i * bytes + j / 8] |= 0x80 >> (j % 8);
+                }
+            }
+        }
+        BitSet {
+            dim: vs.dim,
+            data,
+            present: vs.present.clone(),
+        }
+    }
+
+    #[test]
+    fn bit_vectors_hamming_and_jaccard() {
+        let dim = 100; // not a multiple of 8: the last byte is partly padding
+        let mut vs = data(4000, dim, 20, 11);
+        vs.present[7] = false;
+        let bits = quantized(&vs);
+        let nb = dim.div_ceil(8);
+        let queries: Vec<Vec<u8>> = (0..40)
+            .map(|i| bits.data[i * 97 % 4000 * nb..][..nb].to_vec())
+            .collect();
+        for m in [Metric::Hamming, Metric::Jaccard] {
+            let idx = HnswIndex::build_bits(m, bits.clone(), HnswConfig::default(), 2, &|_| true)
+                .unwrap();
+            assert_eq!(idx.len(), 3999);
+            // Round trip through the file format.
+            let idx = HnswIndex::load(&bytes(&idx)).unwrap();
+            let dist = |a: &[u8], b: &[u8]| match m {
+                Metric::Hamming => f64::from(metric::hamming(a, b)),
+                _ => metric::jaccard(a, b),
+            };
+            let mut hit = 0;
+            for q in &queries {
+                let got = idx
+                    .search_bits(q, dim, &params(10, 64), None, &mut SearchStats::default())
+                    .unwrap();
+                assert!(got.iter().all(|n| n.pos != 7));
+                // Recall by distance (bit distances tie a lot): a hit is a result no farther than
+                // the 10th exact distance.
+                let mut all: Vec<f64> = (0..4000)
+                    .filter(|&i| i != 7)
+                    .map(|i| dist(q, &bits.data[i * nb..][..nb]))
+                    .collect();
+                all.sort_by(f64::total_cmp);
+                hit += got
+                    .iter()
+                    .filter(|n| f64::from(n.dist) <= all[9] + 1e-6)
+                    .count();
+            }
+            let recall = hit as f64 / (10 * queries.len()) as f64;
+            assert!(recall >= 0.95, "{m:?}: recall {recall}");
+            // Float queries and wrong sizes are errors, not panics.
+            assert!(idx
+                .search(
+                    &[0.0; 100],
+                    &params(10, 40),
+                    None,
+                    &mut SearchStats::default()
+                )
+                .is_err());
+            assert!(idx
+                .search_bits(
+                    &[0; 12],
+                    96,
+                    &params(10, 40),
+                    None,
+                    &mut SearchStats::default()
+                )
+                .is_err());
+        }
+        assert!(
+            HnswIndex::build_bits(Metric::L2, bits, HnswConfig::default(), 1, &|_| true).is_err()
+        );
     }
 
     #[test]

@@ -8,6 +8,11 @@
 //! | InnerProduct (`<#>`, itself `-a·b`) | `-a·b` |
 //! | Cosine (`<=>`) | `1 - a·b` over vectors normalised at build time and a query normalised per search |
 //! | L1 (`<+>`) | L1 |
+//! | Hamming (`<~>`, bit vectors) | differing bits |
+//! | Jaccard (`<%>`, bit vectors) | `1 - |a∧b| / |a∨b|` (1 when both are all zeros) |
+//!
+//! Bit vectors are stored packed, eight components per byte, most significant bit first (the
+//! layout of PostgreSQL's `bit` type), as the [`Elem`] `u8`; the float spaces never meet them.
 //!
 //! Cosine distance of a zero vector is undefined in SQL (NaN); here a zero vector stays zero after
 //! "normalisation", so its distance to anything is exactly 1 — never NaN, so it cannot upset the
@@ -26,20 +31,45 @@ pub(crate) enum Space {
     InnerProduct,
     Cosine,
     L1,
+    Hamming,
+    Jaccard,
 }
 
 impl Space {
     /// The space of a metric the float indexes support.
     pub(crate) fn new(metric: Metric) -> Result<Space, IndexError> {
-        match metric {
-            Metric::L2 => Ok(Space::L2),
-            Metric::InnerProduct => Ok(Space::InnerProduct),
-            Metric::Cosine => Ok(Space::Cosine),
-            Metric::L1 => Ok(Space::L1),
-            Metric::Hamming | Metric::Jaccard => Err(IndexError::Invalid(format!(
+        match Space::any(metric) {
+            s if s.is_binary() => Err(IndexError::Invalid(format!(
                 "{metric:?} distance is not supported by float vector indexes"
             ))),
+            s => Ok(s),
         }
+    }
+
+    /// The space of a metric the bit vector indexes support.
+    pub(crate) fn new_binary(metric: Metric) -> Result<Space, IndexError> {
+        match Space::any(metric) {
+            s if s.is_binary() => Ok(s),
+            _ => Err(IndexError::Invalid(format!(
+                "{metric:?} distance is not supported by bit vector indexes"
+            ))),
+        }
+    }
+
+    fn any(metric: Metric) -> Space {
+        match metric {
+            Metric::L2 => Space::L2,
+            Metric::InnerProduct => Space::InnerProduct,
+            Metric::Cosine => Space::Cosine,
+            Metric::L1 => Space::L1,
+            Metric::Hamming => Space::Hamming,
+            Metric::Jaccard => Space::Jaccard,
+        }
+    }
+
+    /// Whether vectors of this space are bit vectors.
+    pub(crate) fn is_binary(self) -> bool {
+        matches!(self, Space::Hamming | Space::Jaccard)
     }
 
     pub(crate) fn metric(self) -> Metric {
@@ -48,6 +78,8 @@ impl Space {
             Space::InnerProduct => Metric::InnerProduct,
             Space::Cosine => Metric::Cosine,
             Space::L1 => Metric::L1,
+            Space::Hamming => Metric::Hamming,
+            Space::Jaccard => Metric::Jaccard,
         }
     }
 
@@ -58,6 +90,8 @@ impl Space {
             Space::InnerProduct => 1,
             Space::Cosine => 2,
             Space::L1 => 3,
+            Space::Hamming => 4,
+            Space::Jaccard => 5,
         }
     }
 
@@ -67,11 +101,14 @@ impl Space {
             1 => Some(Space::InnerProduct),
             2 => Some(Space::Cosine),
             3 => Some(Space::L1),
+            4 => Some(Space::Hamming),
+            5 => Some(Space::Jaccard),
             _ => None,
         }
     }
 
-    /// The internal distance between two prepared vectors (see the module docs).
+    /// The internal distance between two prepared float vectors (see the module docs). The bit
+    /// spaces never hold float vectors (builds refuse the combination); they would rank last.
     #[inline(always)]
     pub(crate) fn dist(self, a: &[f32], b: &[f32]) -> f32 {
         match self {
@@ -79,6 +116,7 @@ impl Space {
             Space::InnerProduct => -metric::dot(a, b),
             Space::Cosine => 1.0 - metric::dot(a, b),
             Space::L1 => metric::l1(a, b),
+            Space::Hamming | Space::Jaccard => f32::INFINITY,
         }
     }
 
@@ -135,6 +173,19 @@ impl Elem for f16 {
             Space::InnerProduct => -metric::dot_f16(a, b),
             Space::Cosine => 1.0 - metric::dot_f16(a, b),
             Space::L1 => metric::l1_f16(a, b),
+            Space::Hamming | Space::Jaccard => f32::INFINITY,
+        }
+    }
+}
+
+/// Packed bit vectors (see the module docs); the float spaces rank them last.
+impl Elem for u8 {
+    #[inline(always)]
+    fn dist(space: Space, a: &[u8], b: &[u8]) -> f32 {
+        match space {
+            Space::Hamming => metric::hamming(a, b) as f32,
+            Space::Jaccard => metric::jaccard(a, b) as f32,
+            _ => f32::INFINITY,
         }
     }
 }
