@@ -600,9 +600,11 @@ async fn create_index(s: &mut Session, ci: &sqlparser::ast::CreateIndex) -> Resu
                 None if method == "ivfflat" && matches!(key_type, SqlType::Vector(_)) => {
                     "vector_l2_ops".into()
                 }
-                None => return Err(QuiverError::UndefinedObject(format!(
+                None => {
+                    return Err(QuiverError::UndefinedObject(format!(
                     "data type {base} has no default operator class for access method \"{method}\""
-                ))),
+                )))
+                }
             };
             match OPCLASSES.iter().find(|(n, _, _)| *n == oc) {
                 Some((_, methods, _)) if !methods.contains(&method.as_str()) => {

@@ -245,6 +245,7 @@ impl Session {
                     }
                     planned => planned?,
                 };
+                let plan = type_cast_placeholders(plan);
                 let fields = if matches!(stmt, Statement::Explain { .. }) {
                     vec![explain::query_plan_field()]
                 } else {
@@ -715,6 +716,60 @@ pub fn count_placeholders(stmt: &Statement) -> usize {
     let mut v = V(0);
     let _ = stmt.visit(&mut v);
     v.0
+}
+
+/// `plan` with each untyped `$n` that is cast to one of quiver's types (`$1::vector`, planned as
+/// `__quiver_cast($1, 'vector')`) given that type, as PostgreSQL types a parameter by its cast:
+/// drivers are then told `vector` in ParameterDescription and send one, and the plan can be
+/// cached as a generic plan.
+fn type_cast_placeholders(plan: LogicalPlan) -> LogicalPlan {
+    use datafusion::common::tree_node::{Transformed, TreeNode};
+    use datafusion::logical_expr::expr::{Placeholder, ScalarFunction};
+    use datafusion::logical_expr::Expr as DfExpr;
+    let typed = plan.clone().transform_up_with_subqueries(|node| {
+        node.map_expressions(|e| {
+            e.transform_up(|x| {
+                let DfExpr::ScalarFunction(ScalarFunction { func, args }) = &x else {
+                    return Ok(Transformed::no(x));
+                };
+                if func.name() != crate::sql::parse::CAST_FN {
+                    return Ok(Transformed::no(x));
+                }
+                let (
+                    Some(DfExpr::Placeholder(Placeholder { id, field: None })),
+                    Some(DfExpr::Literal(ScalarValue::Utf8(Some(ty)), _)),
+                ) = (args.first(), args.get(1))
+                else {
+                    return Ok(Transformed::no(x));
+                };
+                let Ok(sql_type) = SqlType::parse(ty) else {
+                    return Ok(Transformed::no(x));
+                };
+                let mut args = args.clone();
+                args[0] = DfExpr::Placeholder(Placeholder {
+                    id: id.clone(),
+                    field: Some(Arc::new(sql_type.field(id, true))),
+                });
+                Ok(Transformed::yes(DfExpr::ScalarFunction(ScalarFunction {
+                    func: func.clone(),
+                    args,
+                })))
+            })
+        })
+    });
+    match typed.and_then(|t| {
+        if t.transformed {
+            t.data.recompute_schema()
+        } else {
+            Ok(t.data)
+        }
+    }) {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::debug!(error = %e, "parameter casts left untyped");
+            plan
+        }
+    }
 }
 
 /// `plan` with every `$n` replaced by `__quiver_param(n, NULL::type)` reading the session's

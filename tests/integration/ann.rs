@@ -465,3 +465,152 @@ fn index_files(data_dir: &std::path::Path) -> Vec<(PathBuf, std::time::SystemTim
     out.sort();
     out
 }
+
+/// Distances (column 0, float8) that `sql` returns with `$1` bound to `q`.
+async fn distances(client: &Client, sql: &str, q: &[f32]) -> Vec<f64> {
+    client
+        .query(sql, &[&Vector(q.to_vec())])
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {}", describe(&e)))
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+/// pgvector's indexing recipes on real embeddings: a half-precision expression index, binary
+/// quantization with re-ranking, and a partial index; each used (EXPLAIN), each with recall
+/// against exact search, and each surviving a restart without a rebuild.
+#[tokio::test]
+async fn expression_and_partial_indexes_on_real_embeddings() {
+    let data = load_data();
+    let dim = data.base[0].len();
+    let mut server = TestServer::start();
+    let client = server.connect().await;
+    create_extension(&client).await;
+    load(&client, &data.base, 0).await;
+    exec(
+        &client,
+        &format!(
+            "CREATE INDEX items_half ON items USING hnsw ((embedding::halfvec({dim})) halfvec_cosine_ops);
+             CREATE INDEX items_bits ON items USING hnsw ((binary_quantize(embedding)::bit({dim})) bit_hamming_ops);
+             CREATE INDEX items_c10 ON items USING hnsw (embedding vector_cosine_ops) WHERE c10 = 3"
+        ),
+    )
+    .await;
+    let lit = literal(&data.queries[0]);
+
+    // Half precision: recall against exact search over the same expression.
+    let half = format!(
+        "SELECT id FROM items ORDER BY embedding::halfvec({dim}) <=> ($1::vector)::halfvec({dim}) LIMIT {K}"
+    );
+    let m = measure(&client, &half, &data.queries, &format!("{lit}::vector")).await;
+    eprintln!("halfvec expression index recall@{K}: {:.4}", m.recall);
+    assert!(m.recall >= 0.95, "halfvec recall {:.4}", m.recall);
+    assert!(explain(&client, &half.replace("$1", &lit))
+        .await
+        .contains("index=items_half"));
+
+    // Binary quantization: Hamming top-k by the index against exact Hamming top-k, counted by
+    // distance (Hamming distances tie a lot, so ids are not comparable).
+    let bq = format!(
+        "SELECT binary_quantize(embedding)::bit({dim}) <~> binary_quantize($1::vector) AS d FROM items \
+         ORDER BY binary_quantize(embedding)::bit({dim}) <~> binary_quantize($1::vector) LIMIT {K}"
+    );
+    let plan = explain(&client, &bq.replace("$1", &lit)).await;
+    assert!(
+        plan.contains("index=items_bits") && plan.contains("metric=hamming"),
+        "{plan}"
+    );
+    let mut ann = vec![];
+    for q in &data.queries {
+        ann.push(distances(&client, &bq, q).await);
+    }
+    exec(&client, "SET enable_indexscan = off").await;
+    let mut hits = 0;
+    for (q, a) in data.queries.iter().zip(&ann) {
+        let exact = distances(&client, &bq, q).await;
+        assert_eq!(a.len(), K);
+        hits += a.iter().filter(|d| **d <= exact[K - 1]).count();
+    }
+    exec(&client, "RESET enable_indexscan").await;
+    let recall = hits as f64 / (K * data.queries.len()) as f64;
+    eprintln!("binary quantization hnsw recall@{K} (by distance): {recall:.4}");
+    assert!(recall >= 0.95, "bit index recall {recall:.4}");
+
+    // The README's re-ranking query: Hamming candidates from the index, re-ranked by cosine,
+    // against exact cosine search.
+    let rerank = format!(
+        "SELECT id FROM (SELECT id, embedding FROM items ORDER BY binary_quantize(embedding)::bit({dim}) \
+         <~> binary_quantize($1::vector) LIMIT 200) s ORDER BY embedding <=> $1::vector LIMIT {K}"
+    );
+    let exact_sql = format!("SELECT id FROM items ORDER BY embedding <=> $1::vector LIMIT {K}");
+    exec(&client, "SET enable_indexscan = off").await;
+    let mut truth = vec![];
+    for q in &data.queries {
+        truth.push(ids(&client, &exact_sql, q).await);
+    }
+    exec(&client, "RESET enable_indexscan").await;
+    let mut hits = 0;
+    for (q, t) in data.queries.iter().zip(&truth) {
+        let got = ids(&client, &rerank, q).await;
+        hits += got.iter().filter(|id| t.contains(id)).count();
+    }
+    eprintln!(
+        "binary quantization, 200 candidates re-ranked: recall@{K} {:.4} against exact cosine",
+        hits as f64 / (K * data.queries.len()) as f64
+    );
+
+    // Partial index: used when the filter implies its predicate, with recall; not otherwise.
+    let part = format!("SELECT id FROM items WHERE c10 = 3 ORDER BY embedding <=> $1 LIMIT {K}");
+    let m = measure(&client, &part, &data.queries, &lit).await;
+    eprintln!("partial index (10% of rows) recall@{K}: {:.4}", m.recall);
+    assert!(m.recall >= 0.95, "partial index recall {:.4}", m.recall);
+    assert_eq!(m.counts, m.exact_counts);
+    let plan = explain(&client, &part.replace("$1", &lit)).await;
+    assert!(plan.contains("index=items_c10"), "{plan}");
+    let other =
+        format!("SELECT id FROM items WHERE c10 = 4 ORDER BY embedding <=> {lit} LIMIT {K}");
+    let plan = explain(&client, &other).await;
+    assert!(!plan.contains("AnnSearchExec"), "{plan}");
+
+    // Restart: the three index files are reused, the expressions compiled again.
+    let files = index_files(&server.data_dir);
+    assert_eq!(files.len(), 3, "{files:?}");
+    let q = &data.queries[2];
+    let before = (ids(&client, &half, q).await, ids(&client, &part, q).await);
+    drop(client);
+    server.restart();
+    let client = server.connect().await;
+    let after = (ids(&client, &half, q).await, ids(&client, &part, q).await);
+    assert_eq!(before, after);
+    let analyzed = simple_rows(
+        &client,
+        &format!("EXPLAIN ANALYZE {}", bq.replace("$1", &literal(q))),
+    )
+    .await
+    .into_iter()
+    .flatten()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join("\n");
+    assert!(
+        analyzed.contains("segments_searched_by_index=1"),
+        "{analyzed}"
+    );
+    assert_eq!(index_files(&server.data_dir), files, "reused, not rebuilt");
+
+    // A new sealed segment gets its expression and partial indexes built in the background.
+    load(&client, &data.queries, 1_000_000).await;
+    exec(&client, "CHECKPOINT").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while index_files(&server.data_dir).len() < 6 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "background builds did not finish"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // Each query vector is now a row: the nearest by the half-precision index is itself.
+    let got = ids(&client, &half, &data.queries[5]).await;
+    assert_eq!(got[0], 1_000_005);
+}

@@ -170,8 +170,9 @@ async fn hybrid_search_over_real_passages() {
         format!("SELECT dense_score FROM hybrid_search('hdocs', dense_leg('embedding', $1, {K}))");
     let bm25_scores_sql =
         format!("SELECT bm25_score FROM hybrid_search('hdocs', bm25_leg('content', $1, {K}))");
-    let distance_sql = "SELECT (embedding <=> $1::vector)::float8 FROM hdocs WHERE id = $2";
-    let exact_sql = format!("SELECT id FROM hdocs ORDER BY embedding <=> $1::vector LIMIT {K}");
+    let distance_sql = "SELECT (embedding <=> $1::text::vector)::float8 FROM hdocs WHERE id = $2";
+    let exact_sql =
+        format!("SELECT id FROM hdocs ORDER BY embedding <=> $1::text::vector LIMIT {K}");
     let (mut hits, mut total) = (0usize, 0usize);
     let mut before = Vec::new();
     for (question, category, v) in &c.questions {
