@@ -245,7 +245,12 @@ impl Session {
                     }
                     planned => planned?,
                 };
-                let plan = type_cast_placeholders(plan);
+                // Parameters the client typed keep the client's type.
+                let typed: Vec<String> = (0..client_types.len())
+                    .filter(|&i| client_types[i].is_some())
+                    .map(|i| format!("${}", i + 1))
+                    .collect();
+                let plan = type_cast_placeholders(plan, &typed);
                 let fields = if matches!(stmt, Statement::Explain { .. }) {
                     vec![explain::query_plan_field()]
                 } else {
@@ -722,7 +727,7 @@ pub fn count_placeholders(stmt: &Statement) -> usize {
 /// `__quiver_cast($1, 'vector')`) given that type, as PostgreSQL types a parameter by its cast:
 /// drivers are then told `vector` in ParameterDescription and send one, and the plan can be
 /// cached as a generic plan.
-fn type_cast_placeholders(plan: LogicalPlan) -> LogicalPlan {
+fn type_cast_placeholders(plan: LogicalPlan, client_typed: &[String]) -> LogicalPlan {
     use datafusion::common::tree_node::{Transformed, TreeNode};
     use datafusion::logical_expr::expr::{Placeholder, ScalarFunction};
     use datafusion::logical_expr::Expr as DfExpr;
@@ -742,6 +747,9 @@ fn type_cast_placeholders(plan: LogicalPlan) -> LogicalPlan {
                 else {
                     return Ok(Transformed::no(x));
                 };
+                if client_typed.contains(id) {
+                    return Ok(Transformed::no(x));
+                }
                 let Ok(sql_type) = SqlType::parse(ty) else {
                     return Ok(Transformed::no(x));
                 };
