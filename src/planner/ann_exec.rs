@@ -358,7 +358,6 @@ pub(crate) fn search(
         } else {
             None
         };
-        let keys = evaluate_each(&ann.key, &batches)?;
         let found: Vec<Neighbor> = match index {
             Some(ix) => {
                 report.segments_index += 1;
@@ -374,15 +373,14 @@ pub(crate) fn search(
                 // The index compares its own copy (normalised for cosine): rank by the distance
                 // the SQL function computes over the stored row, as the exact parts do.
                 if ann.order.is_some() {
-                    for n in &mut found {
-                        n.dist = distance_at(&keys, n.pos, ann, &query)?;
-                    }
+                    rerank(&batches, &mut found, ann, &query)?;
                 }
                 found
             }
             None => {
                 report.segments_exact += 1;
                 report.exact_rows += allowed;
+                let keys = evaluate_each(&ann.key, &batches)?;
                 exact(&keys, mask.as_ref(), ann, &query)?
             }
         };
@@ -609,19 +607,30 @@ fn row_distance(
     })
 }
 
-/// [`row_distance`] of the row at `pos` over the concatenation of `keys`; infinity (last) for a
-/// NULL row.
-fn distance_at(keys: &[ArrayRef], pos: u32, ann: &AnnQuery, query: &Query) -> Result<f32> {
-    let mut p = pos as usize;
-    for key in keys {
-        if p < key.len() {
-            return Ok(row_distance(key, p, ann, query, &mut Vec::new())?.unwrap_or(f32::INFINITY));
-        }
-        p -= key.len();
+/// Sets each neighbour's distance to [`row_distance`] of its row (infinity, last, for a NULL
+/// one). The key is evaluated over the found rows only, not the whole segment: an expression key
+/// (`binary_quantize(embedding)::bit(n)`) would otherwise cost a pass over every row per query.
+fn rerank(
+    batches: &[RecordBatch],
+    found: &mut [Neighbor],
+    ann: &AnnQuery,
+    query: &Query,
+) -> Result<()> {
+    if found.is_empty() {
+        return Ok(());
     }
-    Err(QuiverError::Internal(format!(
-        "index returned position {pos} beyond the segment's rows"
-    )))
+    let indices: Vec<(usize, usize)> = found
+        .iter()
+        .map(|n| locate(batches, n.pos))
+        .collect::<Result<_>>()?;
+    let refs: Vec<&RecordBatch> = batches.iter().collect();
+    let rows = arrow::compute::interleave_record_batch(&refs, &indices)?;
+    let key = ann.key.evaluate(&rows)?.into_array(rows.num_rows())?;
+    let mut scratch = Vec::new();
+    for (i, n) in found.iter_mut().enumerate() {
+        n.dist = row_distance(&key, i, ann, query, &mut scratch)?.unwrap_or(f32::INFINITY);
+    }
+    Ok(())
 }
 
 /// (batch, row) of position `pos` over the concatenation of `batches`.

@@ -219,8 +219,8 @@ fn rewrite_sort(sort: &SortExec, settings: &Settings) -> DfResult<Option<Rewrite
             IndexKey::Column(c) => indexed
                 .downcast_ref::<Column>()
                 .is_some_and(|col| col.index() == *c),
-            IndexKey::Expr(sql) => indexes
-                .compile(sql, full)
+            IndexKey::Expr(_) => indexes
+                .key_expr(s, full)
                 .is_ok_and(|e| e.to_string() == indexed.to_string()),
         };
         let implied = match indexes.predicate_expr(s, full) {

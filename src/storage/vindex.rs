@@ -290,9 +290,9 @@ pub struct IndexStore {
     jobs: Mutex<Option<mpsc::Sender<Job>>>,
     progress: Mutex<Vec<Arc<BuildProgress>>>,
     compiler: OnceLock<Arc<dyn ExprCompiler>>,
-    /// Compiled index expressions by (SQL text, schema width): a table's columns only ever get
-    /// appended, so an expression compiled once stays valid.
-    compiled: Mutex<HashMap<(String, usize), Arc<dyn PhysicalExpr>>>,
+    /// Compiled index keys and predicates by (index id, SQL text, schema width): a table's
+    /// columns only ever get appended, so an expression compiled once stays valid.
+    compiled: Mutex<HashMap<(u64, String, usize), Arc<dyn PhysicalExpr>>>,
 }
 
 impl std::fmt::Debug for IndexStore {
@@ -474,16 +474,27 @@ impl IndexStore {
         let _ = self.compiler.set(compiler);
     }
 
-    /// `sql` compiled over `schema` (cached).
+    /// `sql` compiled over `schema`.
     pub fn compile(&self, sql: &str, schema: &SchemaRef) -> Result<Arc<dyn PhysicalExpr>> {
-        let key = (sql.to_string(), schema.fields().len());
-        if let Some(e) = self.compiled.lock().get(&key) {
-            return Ok(e.clone());
-        }
         let compiler = self.compiler.get().ok_or_else(|| {
             QuiverError::Internal("no expression compiler for index expressions".into())
         })?;
-        let e = compiler.compile(sql, schema)?;
+        compiler.compile(sql, schema)
+    }
+
+    /// `sql`, an expression of index `index_id`, compiled over `schema` (cached: planning and
+    /// every segment build ask again).
+    fn compile_for(
+        &self,
+        index_id: u64,
+        sql: &str,
+        schema: &SchemaRef,
+    ) -> Result<Arc<dyn PhysicalExpr>> {
+        let key = (index_id, sql.to_string(), schema.fields().len());
+        if let Some(e) = self.compiled.lock().get(&key) {
+            return Ok(e.clone());
+        }
+        let e = self.compile(sql, schema)?;
         self.compiled.lock().insert(key, e.clone());
         Ok(e)
     }
@@ -497,7 +508,7 @@ impl IndexStore {
     ) -> Result<Arc<dyn PhysicalExpr>> {
         match &spec.key {
             IndexKey::Column(c) => Ok(Arc::new(Column::new(schema.field(*c).name(), *c))),
-            IndexKey::Expr(sql) => self.compile(sql, schema),
+            IndexKey::Expr(sql) => self.compile_for(spec.index_id, sql, schema),
         }
     }
 
@@ -509,7 +520,7 @@ impl IndexStore {
     ) -> Result<Option<Arc<dyn PhysicalExpr>>> {
         spec.predicate
             .as_deref()
-            .map(|p| self.compile(p, schema))
+            .map(|p| self.compile_for(spec.index_id, p, schema))
             .transpose()
     }
 
@@ -528,6 +539,7 @@ impl IndexStore {
     /// Forgets an index (DROP INDEX, DROP TABLE, REINDEX): evicts it and stops queued builds.
     pub fn forget(&self, index_id: u64) {
         self.loaded.lock().retain(|k, _| k.2 != index_id);
+        self.compiled.lock().retain(|k, _| k.0 != index_id);
         self.dropped.lock().insert(index_id);
     }
 
